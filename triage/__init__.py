@@ -1,0 +1,36 @@
+"""Triage: from a case-management export to today's explained DoLS worklist.
+
+Pure functions over rules held as data (``triage/rules/*.toml``). Importable by the web page, the CLI
+and the simulation (which bands its arrivals and orders its queue with this very code); it never
+imports the simulation.
+"""
+
+from triage.clock import apply_clock, last_day_offset, period_end, standard_deadline, urgent_expiry
+from triage.errors import DolsSimError, InputFileError, RulesError
+from triage.policy import order, sort_keys
+from triage.rules import Criteria, Policies, Policy, Rules, Timescales, load_rules
+from triage.screening import NO, UNKNOWN, YES, Screening, screen
+
+__all__ = [
+    "NO",
+    "UNKNOWN",
+    "YES",
+    "Criteria",
+    "DolsSimError",
+    "InputFileError",
+    "Policies",
+    "Policy",
+    "Rules",
+    "RulesError",
+    "Screening",
+    "Timescales",
+    "apply_clock",
+    "last_day_offset",
+    "load_rules",
+    "order",
+    "period_end",
+    "screen",
+    "sort_keys",
+    "standard_deadline",
+    "urgent_expiry",
+]

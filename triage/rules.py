@@ -1,0 +1,283 @@
+"""Load and validate the three rules files (timescales, screening criteria, queue policies).
+
+The rules of law and of screening live in one place each, as TOML data beside this module, so a council
+can read them, and replace them with its own (``--timescales`` / ``--criteria``), without a code change.
+Each file is checked when loaded: a broken rules file is a clear :class:`RulesError` naming the file and
+the key, never a traceback half-way through a worklist.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from triage.errors import RulesError
+
+RULES_DIR = Path(__file__).parent / "rules"
+DEFAULT_TIMESCALES = RULES_DIR / "timescales.toml"
+DEFAULT_CRITERIA = RULES_DIR / "screening_criteria.toml"
+DEFAULT_POLICIES = RULES_DIR / "queue_policies.toml"
+
+#: Categorical input fields a screening criterion may test, with their allowed values (DESIGN §4).
+CATEGORICAL_FIELDS: dict[str, frozenset[str]] = {
+    "request_type": frozenset({"standard", "urgent", "renewal"}),
+    "setting": frozenset({"care_home", "hospital"}),
+    "primary_support_reason": frozenset(
+        {"dementia", "learning_disability", "mental_health", "acquired_brain_injury", "other"}
+    ),
+}
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---- timescales --------------------------------------------------------------------------------------
+
+
+class Counting(_Frozen):
+    standard: Literal["day_one", "day_after"] = "day_one"
+    urgent: Literal["day_one", "day_after"] = "day_one"
+
+
+class StandardClock(_Frozen):
+    assessment_period_days: PositiveInt = 21
+
+
+class UrgentClock(_Frozen):
+    period_days: PositiveInt = 7
+    max_extension_days: NonNegativeInt = 7
+
+
+class StandardAuthorisation(_Frozen):
+    max_days: PositiveInt = 365
+    renewal_request_window_days: NonNegativeInt = 28
+
+
+class Alerts(_Frozen):
+    urgent_expiring_within_days: NonNegativeInt = 7
+    extension_decision_within_days: NonNegativeInt = 3
+
+
+class Timescales(_Frozen):
+    """The statutory clock (DESIGN §2)."""
+
+    counting: Counting = Counting()
+    standard: StandardClock = StandardClock()
+    urgent: UrgentClock = UrgentClock()
+    standard_authorisation: StandardAuthorisation = StandardAuthorisation()
+    alerts: Alerts = Alerts()
+
+
+# ---- screening criteria --------------------------------------------------------------------------------
+
+ConditionValue = bool | str | list[str]
+
+
+class Criterion(_Frozen):
+    id: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9_]+$")]
+    label: Annotated[str, Field(min_length=1)]
+    band: str
+    when: dict[str, ConditionValue]
+
+    @model_validator(mode="after")
+    def _has_conditions(self) -> Criterion:
+        if not self.when:
+            raise ValueError(f"criterion '{self.id}': `when` needs at least one condition")
+        return self
+
+
+class ScreeningInputs(_Frozen):
+    flags: list[str]
+    renewal_only: list[str] = []
+
+
+class Criteria(_Frozen):
+    """Screening criteria (DESIGN §3): each criterion implies a band; the highest band fired wins."""
+
+    bands: list[str]
+    no_criterion_band: str = "unscreened"
+    inputs: ScreeningInputs
+    criterion: list[Criterion]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Criteria:
+        if len(set(self.bands)) != len(self.bands) or not self.bands:
+            raise ValueError(f"bands: must be a non-empty list of distinct names, got {self.bands}")
+        if self.no_criterion_band in self.bands:
+            raise ValueError(f"no_criterion_band: '{self.no_criterion_band}' must not also be in bands")
+        unknown_ro = set(self.inputs.renewal_only) - set(self.inputs.flags)
+        if unknown_ro:
+            raise ValueError(f"inputs.renewal_only: {sorted(unknown_ro)} not in inputs.flags")
+        seen: set[str] = set()
+        for c in self.criterion:
+            if c.id in seen:
+                raise ValueError(f"criterion '{c.id}': id used twice")
+            seen.add(c.id)
+            if c.band not in self.bands:
+                raise ValueError(f"criterion '{c.id}': band '{c.band}' is not one of {self.bands}")
+            for field, value in c.when.items():
+                if field in self.inputs.flags:
+                    if not isinstance(value, bool):
+                        raise ValueError(
+                            f"criterion '{c.id}': {field} is a yes/no field, expected true or false, "
+                            f"got {value!r}"
+                        )
+                elif field in CATEGORICAL_FIELDS:
+                    values = [value] if isinstance(value, str) else value
+                    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                        raise ValueError(f"criterion '{c.id}': {field} expects a string or list of strings")
+                    bad = set(values) - CATEGORICAL_FIELDS[field]
+                    if bad:
+                        raise ValueError(
+                            f"criterion '{c.id}': {field} value(s) {sorted(bad)} not one of "
+                            f"{sorted(CATEGORICAL_FIELDS[field])}"
+                        )
+                else:
+                    raise ValueError(
+                        f"criterion '{c.id}': unknown field '{field}' (expected one of inputs.flags "
+                        f"or {sorted(CATEGORICAL_FIELDS)})"
+                    )
+        return self
+
+    @property
+    def all_bands(self) -> list[str]:
+        """Bands from highest to lowest, then the band given when no criterion fires."""
+        return [*self.bands, self.no_criterion_band]
+
+
+# ---- queue policies --------------------------------------------------------------------------------------
+
+TierCondition = Literal["any", "urgent", "breached"]
+OrderKey = Literal["urgent_expiry", "statutory_deadline", "received_date", "band", "aged_received_date"]
+
+
+class Tier(_Frozen):
+    when: TierCondition
+    order_by: Annotated[list[OrderKey], Field(min_length=1)]
+
+
+class Policy(_Frozen):
+    id: Annotated[str, Field(min_length=1, pattern=r"^[a-z0-9_]+$")]
+    label: str
+    tiers: Annotated[list[Tier], Field(min_length=1)]
+
+    @property
+    def is_static(self) -> bool:
+        """True when the order never changes with the date (the simulated queue needs this)."""
+        return all(t.when != "breached" for t in self.tiers)
+
+
+class Policies(_Frozen):
+    """Named queue policies shared by the triage worklist and the simulated waiting list."""
+
+    worklist_default: str
+    band_order: list[str]
+    ageing_days: dict[str, Annotated[float, Field(ge=0)]]
+    policy: list[Policy]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policies:
+        ids = [p.id for p in self.policy]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"policy ids must be distinct, got {ids}")
+        if self.worklist_default not in ids:
+            raise ValueError(f"worklist_default: '{self.worklist_default}' is not one of {ids}")
+        missing = set(self.band_order) - set(self.ageing_days)
+        if missing:
+            raise ValueError(f"ageing_days: no value for band(s) {sorted(missing)}")
+        return self
+
+    def get(self, policy_id: str) -> Policy:
+        for p in self.policy:
+            if p.id == policy_id:
+                return p
+        raise RulesError(f"unknown queue policy '{policy_id}': expected one of {[p.id for p in self.policy]}")
+
+
+# ---- loading -----------------------------------------------------------------------------------------
+
+
+def _format_validation(path: Path, exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    return f"{path.name}: {loc}: {first['msg']}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise RulesError(f"rules file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RulesError(f"{path.name}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise RulesError(f"cannot read rules file {path}: {exc.strerror}") from None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _load(model: type[M], path: Path) -> M:
+    data = _read_toml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError(_format_validation(path, exc)) from None
+
+
+@lru_cache(maxsize=32)
+def load_timescales(path: Path | str = DEFAULT_TIMESCALES) -> Timescales:
+    """The statutory clock from a TOML file (default: the shipped one)."""
+    return _load(Timescales, Path(path))
+
+
+@lru_cache(maxsize=32)
+def load_criteria(path: Path | str = DEFAULT_CRITERIA) -> Criteria:
+    """Screening criteria from a TOML file (default: the shipped ADASS-style one)."""
+    return _load(Criteria, Path(path))
+
+
+@lru_cache(maxsize=32)
+def load_policies(path: Path | str = DEFAULT_POLICIES) -> Policies:
+    """Queue policies from a TOML file (default: the shipped one)."""
+    return _load(Policies, Path(path))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The three rules files together, as one value to pass around."""
+
+    timescales: Timescales
+    criteria: Criteria
+    policies: Policies
+
+    def __post_init__(self) -> None:
+        missing = set(self.criteria.all_bands) - set(self.policies.band_order)
+        if missing:
+            raise RulesError(
+                f"queue policies: band_order {self.policies.band_order} lacks band(s) {sorted(missing)} "
+                "used by the screening criteria"
+            )
+
+
+def load_rules(
+    timescales: Path | str | None = None,
+    criteria: Path | str | None = None,
+    policies: Path | str | None = None,
+) -> Rules:
+    """Load all three rules files; ``None`` means the shipped default."""
+    return Rules(
+        timescales=load_timescales(timescales or DEFAULT_TIMESCALES),
+        criteria=load_criteria(criteria or DEFAULT_CRITERIA),
+        policies=load_policies(policies or DEFAULT_POLICIES),
+    )

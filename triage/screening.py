@@ -1,0 +1,119 @@
+"""Priority screening: band each application from its form, and say why (DESIGN §3).
+
+The criteria are data (``rules/screening_criteria.toml``); this module only evaluates them. It works on
+plain column arrays, so the triage worklist (a DataFrame's columns) and the simulation (arrays it draws
+itself) band applications with the very same code.
+
+Yes/no screening fields are encoded as small integers: 1 = yes, 0 = no, -1 = not known (blank). A blank
+never satisfies a condition, so an application with a blank form is not "low": when no criterion fires
+its band is the criteria file's ``no_criterion_band`` and ``missing_information`` lists the blanks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from triage.rules import Criteria
+
+YES, NO, UNKNOWN = 1, 0, -1
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The result of screening n applications against k criteria."""
+
+    band: np.ndarray  # (n,) str: the band name
+    band_rank: np.ndarray  # (n,) int: index into criteria.all_bands (0 = highest)
+    fired: np.ndarray  # (n, k) bool: criterion j fired for application i
+    criterion_ids: tuple[str, ...]
+    missing: np.ndarray  # (n, f) bool: screening field j was blank (and applies)
+    flag_fields: tuple[str, ...]
+
+    def reasons(self, sep: str = "; ") -> np.ndarray:
+        """Ids of the criteria that fired, per application, joined by ``sep``."""
+        return _join_patterns(self.fired, self.criterion_ids, sep)
+
+    def missing_information(self, sep: str = "; ") -> np.ndarray:
+        """Blank screening fields, per application, joined by ``sep``."""
+        return _join_patterns(self.missing, self.flag_fields, sep)
+
+
+def _join_patterns(matrix: np.ndarray, names: tuple[str, ...], sep: str) -> np.ndarray:
+    """Join the names of the true cells of each row; computed once per distinct row pattern (fast)."""
+    n = matrix.shape[0]
+    if n == 0:
+        return np.empty(0, dtype=object)
+    patterns, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    labels = np.array(
+        [sep.join(name for name, on in zip(names, row, strict=True) if on) for row in patterns], dtype=object
+    )
+    return labels[inverse.reshape(-1)]
+
+
+def _condition(
+    columns: Mapping[str, np.ndarray], field: str, value: bool | str | list[str], n: int
+) -> np.ndarray:
+    col = columns.get(field)
+    if col is None:  # column not in the export at all: "not known"
+        return np.zeros(n, dtype=bool)
+    if isinstance(value, bool):
+        return np.asarray(col) == (YES if value else NO)
+    values = [value] if isinstance(value, str) else value
+    return np.isin(np.asarray(col, dtype=object), values)
+
+
+def screen(columns: Mapping[str, np.ndarray], criteria: Criteria) -> Screening:
+    """Band every application: the highest band of any criterion that fired.
+
+    ``columns`` maps field names to equal-length arrays: yes/no fields as int (1/0/-1), categorical
+    fields (``request_type``, ``setting``, ``primary_support_reason``) as strings. A field absent from
+    ``columns`` counts as blank for every application.
+    """
+    n = _length(columns)
+    ids = tuple(c.id for c in criteria.criterion)
+    fired = np.zeros((n, len(ids)), dtype=bool)
+    for j, crit in enumerate(criteria.criterion):
+        ok = np.ones(n, dtype=bool)
+        for field, value in crit.when.items():
+            ok &= _condition(columns, field, value, n)
+        fired[:, j] = ok
+
+    all_bands = criteria.all_bands
+    crit_rank = np.array([criteria.bands.index(c.band) for c in criteria.criterion], dtype=np.int64)
+    none_rank = len(all_bands) - 1
+    ranks = np.where(fired, crit_rank[None, :], none_rank)
+    band_rank = ranks.min(axis=1) if len(ids) else np.full(n, none_rank, dtype=np.int64)
+    band = np.asarray(all_bands, dtype=object)[band_rank]
+
+    flags = tuple(criteria.inputs.flags)
+    missing = np.zeros((n, len(flags)), dtype=bool)
+    request_type = columns.get("request_type")
+    is_renewal = (
+        np.asarray(request_type, dtype=object) == "renewal"
+        if request_type is not None
+        else np.zeros(n, dtype=bool)
+    )
+    for j, field in enumerate(flags):
+        col = columns.get(field)
+        blank = np.ones(n, dtype=bool) if col is None else np.asarray(col) == UNKNOWN
+        if field in criteria.inputs.renewal_only:
+            blank &= is_renewal
+        missing[:, j] = blank
+    return Screening(
+        band=band,
+        band_rank=band_rank,
+        fired=fired,
+        criterion_ids=ids,
+        missing=missing,
+        flag_fields=flags,
+    )
+
+
+def _length(columns: Mapping[str, np.ndarray]) -> int:
+    lengths = {len(v) for v in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"screening columns differ in length: {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
