@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -43,6 +44,10 @@ class _Frozen(BaseModel):
 # ---- timescales --------------------------------------------------------------------------------------
 
 
+class Scheme(_Frozen):
+    in_force_from: date = date(2009, 4, 1)
+
+
 class Counting(_Frozen):
     standard: Literal["day_one", "day_after"] = "day_one"
     urgent: Literal["day_one", "day_after"] = "day_one"
@@ -70,6 +75,7 @@ class Alerts(_Frozen):
 class Timescales(_Frozen):
     """The statutory clock (DESIGN §2)."""
 
+    scheme: Scheme = Scheme()
     counting: Counting = Counting()
     standard: StandardClock = StandardClock()
     urgent: UrgentClock = UrgentClock()

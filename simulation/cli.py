@@ -1,0 +1,151 @@
+"""The ``dols-sim`` command line: triage, synth (and the simulation's commands).
+
+User mistakes (a bad file, date, value or rules file) end with one clear line on stderr and exit code 2,
+never a traceback. Nothing from an application row is printed: the terminal gets counts only.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from triage.errors import DolsSimError
+from triage.export import write_table
+from triage.rules import load_rules
+from triage.summary import TriageSummary, summarise
+from triage.synth import synthesise
+from triage.worklist import build_worklist
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Triage and backlog simulation for Deprivation of Liberty Safeguards (DoLS) teams.",
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def parse_as_of(text: str | None) -> date:
+    """``YYYY-MM-DD`` (or DD/MM/YYYY), defaulting to today."""
+    if text is None:
+        return date.today()
+    for parse in (date.fromisoformat, lambda t: date(int(t[6:10]), int(t[3:5]), int(t[0:2]))):
+        try:
+            return parse(text)
+        except (ValueError, IndexError):
+            continue
+    raise DolsSimError(f"--as-of '{text}': not a date (expected YYYY-MM-DD)")
+
+
+@app.command()
+def triage(
+    export: Annotated[Path, typer.Argument(help="The open applications export (.csv or .xlsx).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date to triage as of (default today).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the worklist here (.csv or .xlsx).")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write refused rows and why here (.csv or .xlsx).")
+    ] = None,
+    criteria: Annotated[Path | None, typer.Option(help="Your own screening criteria TOML.")] = None,
+    timescales: Annotated[Path | None, typer.Option(help="Your own statutory timescales TOML.")] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Worklist order (a policy id in the policies file).")
+    ] = None,
+) -> None:
+    """Rank today's open applications by priority and statutory deadline, and explain why."""
+    rules = load_rules(timescales=timescales, criteria=criteria)
+    result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy)
+    if out:
+        write_table(result.worklist, out, "worklist")
+    if rejects:
+        write_table(result.rejects, rejects, "rejects")
+    print_summary(summarise(result, rules.criteria.all_bands), result.as_of)
+    if out:
+        console.print(f"Worklist: {len(result.worklist)} rows -> {out}")
+    if len(result.rejects):
+        where = f"-> {rejects}" if rejects else "(add --rejects FILE to see why)"
+        console.print(f"Refused: {len(result.rejects)} rows {where}")
+
+
+HEADERS = {
+    "priority": "band",
+    "primary_support_reason": "support reason",
+    "applications": "open",
+    "high_priority": "high",
+    "median_wait_days": "median wait (d)",
+    "longest_wait_days": "longest wait (d)",
+}
+
+
+def print_summary(s: TriageSummary, as_of: date) -> None:
+    """Counts only (no row contents): safe for a shared terminal or a log."""
+    console.print(
+        f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {s.rows_in} rows in, "
+        f"{s.accepted} on the worklist, {s.rejected} refused"
+    )
+    console.print(
+        f"Past statutory deadline: [bold red]{s.breached}[/bold red] · urgent expiring within 7 days: "
+        f"[bold]{s.urgent_expiring_soon}[/bold] · extension decision due: [bold]{s.extension_due}[/bold]"
+    )
+    for title, table in (
+        ("By priority band", s.by_band),
+        ("By primary support reason", s.by_support_reason),
+        ("By setting", s.by_setting),
+    ):
+        t = Table(title=title, title_justify="left")
+        for col in table.columns:
+            first = col == table.columns[0]
+            t.add_column(HEADERS.get(col, col), justify="left" if first else "right", no_wrap=first)
+        for row in table.itertuples(index=False):
+            t.add_row(*(f"{v:.0f}" if isinstance(v, float) else str(v) for v in row))
+        console.print(t)
+
+
+@app.command()
+def synth(
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of applications.")] = 2000,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The export's date (default today).")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (same seed, same file).")] = 1,
+    out: Annotated[Path, typer.Option(help="Where to write it (.csv or .xlsx).")] = Path("example.csv"),
+    bad_rows: Annotated[int, typer.Option(min=0, help="Rows to spoil with typical export mistakes.")] = 0,
+) -> None:
+    """Write a synthetic open-applications export (no real person's data)."""
+    if bad_rows > n:
+        raise DolsSimError(f"--bad-rows {bad_rows}: must be at most --n ({n})")
+    df = synthesise(n, parse_as_of(as_of), seed=seed, bad_rows=bad_rows)
+    write_table(df, out, "applications")
+    console.print(f"Wrote {n} synthetic applications ({bad_rows} spoiled) -> {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: user errors are one line and exit code 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except DolsSimError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 1
+    except Exception as exc:  # click usage errors (bad option, missing argument)
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

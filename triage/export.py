@@ -1,0 +1,66 @@
+"""Write worklists and rejects for Excel, safely, to a path the user chose or to bytes for a download.
+
+Formula injection: a cell that begins with = + - @ (or a tab / carriage return) can run as a formula
+when a spreadsheet opens the file, so text cells like that get a leading apostrophe (OWASP's advice).
+Numbers stay numbers (a negative ``days_to_deadline`` is a number, not text). Dates are written as
+ISO dates, without times.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from triage.errors import DolsSimError
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy safe to open in Excel: risky text cells prefixed with ', dates as YYYY-MM-DD text."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%d").fillna("")
+        elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            text = s.astype(str).where(s.notna(), "")
+            risky = text.str.startswith(_DANGEROUS)
+            if risky.any():
+                text = text.where(~risky, "'" + text)
+            out[col] = text
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame) -> bytes:
+    """UTF-8 with a BOM, so Excel on Windows shows names with accents correctly."""
+    return neutralise(df).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "worklist") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(
+        buf, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}
+    ) as writer:
+        neutralise(df).to_excel(writer, sheet_name=sheet, index=False)
+    return buf.getvalue()
+
+
+def write_table(df: pd.DataFrame, path: Path | str, sheet: str = "worklist") -> None:
+    """Write to ``path`` as CSV or XLSX by its extension."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = to_csv_bytes(df)
+    elif suffix == ".xlsx":
+        data = to_xlsx_bytes(df, sheet)
+    else:
+        raise DolsSimError(
+            f"{path}: expected an output file ending .csv or .xlsx, got '{suffix or path.name}'"
+        )
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise DolsSimError(f"{path}: cannot write ({exc.strerror})") from None

@@ -1,0 +1,71 @@
+"""Counts a DoLS lead reads first: bands, breaches, urgent expiries, longest waits, and equity splits.
+
+Counts only: nothing here carries a person's details, so it is safe to print to a terminal or log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from triage.worklist import TriageResult
+
+
+@dataclass
+class TriageSummary:
+    rows_in: int
+    accepted: int
+    rejected: int
+    breached: int
+    urgent_expiring_soon: int
+    extension_due: int
+    by_band: pd.DataFrame  # band, applications, breached, longest_wait_days, median_wait_days
+    by_support_reason: pd.DataFrame
+    by_setting: pd.DataFrame
+    rejects_by_column: pd.DataFrame  # column, rows
+
+
+def _group(worklist: pd.DataFrame, key: str, order: list[str] | None = None) -> pd.DataFrame:
+    g = worklist.groupby(key, observed=True, sort=False)
+    table = pd.DataFrame(
+        {
+            "applications": g.size(),
+            "breached": g["breached"].sum().astype("int64"),
+            "high_priority": g["priority"].apply(lambda s: int((s == "high").sum())),
+            "median_wait_days": g["days_waiting"].median(),
+            "longest_wait_days": g["days_waiting"].max().astype("int64"),
+        }
+    )
+    table.index.name = key
+    if order:
+        table = table.reindex(
+            [o for o in order if o in table.index] + [i for i in table.index if i not in order]
+        )
+    else:
+        table = table.sort_index()
+    return table.reset_index()
+
+
+def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSummary:
+    """Summary tables of a triage result (``bands`` orders the band table, highest first)."""
+    w = result.worklist
+    rejects = result.rejects
+    columns = (
+        rejects["problems"].str.split("; ").explode().str.extract(r"^(\w+)", expand=False)
+        if len(rejects)
+        else pd.Series([], dtype=str)
+    )
+    rejects_by_column = columns.value_counts().rename_axis("column").reset_index(name="rows")
+    return TriageSummary(
+        rows_in=result.rows_in,
+        accepted=len(w),
+        rejected=len(rejects),
+        breached=int(w["breached"].sum()),
+        urgent_expiring_soon=int(w["urgent_expiring_soon"].sum()),
+        extension_due=int(w["extension_due"].sum()),
+        by_band=_group(w, "priority", bands),
+        by_support_reason=_group(w, "primary_support_reason"),
+        by_setting=_group(w, "setting"),
+        rejects_by_column=rejects_by_column,
+    )
