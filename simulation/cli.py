@@ -126,24 +126,14 @@ def synth(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point: user errors are one line and exit code 2."""
+    """Console-script entry point: user errors are one line and exit code 2 (typer's usage errors too)."""
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="dols-sim")  # standalone: typer reports usage errors itself, exit 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except DolsSimError as exc:
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return 2
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        err_console.print("aborted")
-        return 1
-    except Exception as exc:  # click usage errors (bad option, missing argument)
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
     return 0
 
 

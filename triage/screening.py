@@ -46,7 +46,13 @@ def _join_patterns(matrix: np.ndarray, names: tuple[str, ...], sep: str) -> np.n
     n = matrix.shape[0]
     if n == 0:
         return np.empty(0, dtype=object)
-    patterns, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    # A row of up to 62 booleans packs into one integer, and np.unique on integers is quick.
+    if matrix.shape[1] > 62:  # pragma: no cover - no criteria file has that many
+        patterns, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    else:
+        weights = np.left_shift(np.int64(1), np.arange(matrix.shape[1], dtype=np.int64))
+        codes, inverse = np.unique(matrix.astype(np.int64) @ weights, return_inverse=True)
+        patterns = (codes[:, None] & weights[None, :]) != 0
     labels = np.array(
         [sep.join(name for name, on in zip(names, row, strict=True) if on) for row in patterns], dtype=object
     )

@@ -1,0 +1,72 @@
+"""Triage throughput: 100,000 synthetic rows end to end, against a bare pandas read + write.
+
+    python benchmarks/triage_bench.py [--rows 100000] [--repeats 5]
+
+End to end = read the CSV, validate, screen, clock, order, write worklist and rejects as CSV. The
+baseline is ``pandas.read_csv`` + ``DataFrame.to_csv`` of the same file, measured in the same run, so
+the ratio does not depend on how fast this machine happens to be. Targets (issue 3): at most 3x the
+baseline, and under 2 s. Prints a markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from triage.export import write_table
+from triage.rules import load_rules
+from triage.synth import synthesise
+from triage.worklist import build_worklist
+
+AS_OF = date(2026, 11, 23)
+
+
+def median_seconds(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    rules = load_rules()
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "export.csv"
+        synthesise(args.rows, AS_OF, seed=1, bad_rows=args.rows // 100).to_csv(src, index=False)
+        size_mb = src.stat().st_size / 1e6
+
+        def baseline() -> None:
+            pd.read_csv(src).to_csv(Path(tmp) / "copy.csv", index=False)
+
+        def triage() -> None:
+            result = build_worklist(src, AS_OF, rules)
+            write_table(result.worklist, Path(tmp) / "worklist.csv")
+            write_table(result.rejects, Path(tmp) / "rejects.csv")
+
+        triage()  # warm-up (imports, caches)
+        base = median_seconds(baseline, args.repeats)
+        ours = median_seconds(triage, args.repeats)
+    print(f"Triage benchmark: {args.rows:,} rows ({size_mb:.1f} MB CSV), median of {args.repeats}\n")
+    print("| step | median s | vs baseline |")
+    print("|---|---:|---:|")
+    print(f"| pandas read_csv + to_csv (baseline) | {base:.3f} | 1.00x |")
+    print(f"| dols-sim triage end to end | {ours:.3f} | {ours / base:.2f}x |")
+    ok = ours <= 3 * base and ours < 2.0
+    print(f"\ntargets (<= 3x baseline and < 2 s): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Screening: the highest band fired wins, blanks are never "low", and every reason is listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from triage import NO, UNKNOWN, YES, screen
+from triage.errors import RulesError
+from triage.rules import Rules, load_criteria
+
+FLAGS = load_criteria().inputs.flags
+
+
+def columns(n: int = 1, **values: object) -> dict[str, np.ndarray]:
+    cols: dict[str, np.ndarray] = {f: np.full(n, NO) for f in FLAGS}
+    cols["change_since_last_authorisation"] = np.full(n, UNKNOWN)
+    cols["request_type"] = np.full(n, "standard", dtype=object)
+    for k, v in values.items():
+        cols[k] = (
+            np.asarray(v)
+            if isinstance(v, list)
+            else np.full(n, v, dtype=object if isinstance(v, str) else int)
+        )
+    return cols
+
+
+def test_all_no_is_low_settled(rules: Rules) -> None:
+    s = screen(columns(), rules.criteria)
+    assert s.band.tolist() == ["low"]
+    assert s.reasons().tolist() == ["settled_no_objection"]
+    assert s.missing_information().tolist() == [""]
+
+
+def test_one_red_item_makes_it_red_and_all_reasons_listed(rules: Rules) -> None:
+    s = screen(columns(objecting=YES, fluctuating_capacity=YES, end_of_life=YES), rules.criteria)
+    assert s.band.tolist() == ["high"]
+    assert s.reasons().tolist() == ["objecting; fluctuating_capacity; end_of_life"]
+
+
+def test_medium_beats_low(rules: Rules) -> None:
+    s = screen(columns(fluctuating_capacity=YES), rules.criteria)
+    assert s.band.tolist() == ["medium"]
+    assert "settled_no_objection" in s.reasons()[0]
+
+
+def test_blank_form_is_unscreened_not_low(rules: Rules) -> None:
+    cols = {f: np.full(1, UNKNOWN) for f in FLAGS}
+    cols["request_type"] = np.array(["standard"], dtype=object)
+    s = screen(cols, rules.criteria)
+    assert s.band.tolist() == [rules.criteria.no_criterion_band]
+    missing = s.missing_information()[0].split("; ")
+    # every screening field is listed, except the renewal-only one on a first request
+    assert set(missing) == set(FLAGS) - {"change_since_last_authorisation"}
+
+
+def test_one_blank_blocks_low_but_not_high(rules: Rules) -> None:
+    s = screen(columns(objecting=UNKNOWN), rules.criteria)
+    assert s.band.tolist() == ["unscreened"]
+    s = screen(columns(objecting=UNKNOWN, restraint=YES), rules.criteria)
+    assert s.band.tolist() == ["high"]
+    assert s.missing_information().tolist() == ["objecting"]
+
+
+def test_renewals(rules: Rules) -> None:
+    s = screen(
+        columns(3, request_type="renewal", change_since_last_authorisation=[YES, NO, UNKNOWN]), rules.criteria
+    )
+    assert s.band.tolist() == ["medium", "low", "low"]
+    assert "renewal_with_change" in s.reasons()[0]
+    assert "renewal_no_change" in s.reasons()[1]
+    assert s.missing_information()[2] == "change_since_last_authorisation"
+
+
+def test_absent_column_counts_as_blank(rules: Rules) -> None:
+    cols = columns()
+    del cols["objecting"]
+    s = screen(cols, rules.criteria)
+    assert s.band.tolist() == ["unscreened"]
+    assert "objecting" in s.missing_information()[0]
+
+
+def test_vectorised_equals_one_at_a_time(rules: Rules) -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    cols = {f: rng.choice([YES, NO, UNKNOWN], n) for f in FLAGS}
+    cols["request_type"] = rng.choice(np.array(["standard", "urgent", "renewal"], dtype=object), n)
+    whole = screen(cols, rules.criteria)
+    for i in range(0, n, 37):
+        one = screen({k: v[i : i + 1] for k, v in cols.items()}, rules.criteria)
+        assert one.band[0] == whole.band[i]
+        assert one.reasons()[0] == whole.reasons()[i]
+
+
+def _criteria_file(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "criteria.toml"
+    p.write_text(text)
+    return p
+
+
+HEADER = 'bands = ["high", "low"]\n[inputs]\nflags = ["objecting"]\n'
+
+
+def test_own_criteria_file(tmp_path: Path) -> None:
+    p = _criteria_file(
+        tmp_path,
+        HEADER
+        + '[[criterion]]\nid = "obj"\nlabel = "Objecting"\nband = "high"\nwhen = { objecting = true }\n'
+        + '[[criterion]]\nid = "hosp"\nlabel = "In hospital"\nband = "low"\n'
+        + 'when = { setting = "hospital" }\n',
+    )
+    crit = load_criteria(p)
+    s = screen(
+        {
+            "objecting": np.array([YES, NO, NO]),
+            "setting": np.array(["care_home", "hospital", "care_home"], dtype=object),
+        },
+        crit,
+    )
+    assert s.band.tolist() == ["high", "low", "unscreened"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[[criterion]]\nid = "x"\nlabel = "X"\nband = "red"\nwhen = { objecting = true }\n', "band 'red'"),
+        ('[[criterion]]\nid = "x"\nlabel = "X"\nband = "high"\nwhen = { shoe_size = true }\n', "shoe_size"),
+        (
+            '[[criterion]]\nid = "x"\nlabel = "X"\nband = "high"\nwhen = { objecting = "yes" }\n',
+            "true or false",
+        ),
+        ('[[criterion]]\nid = "x"\nlabel = "X"\nband = "high"\nwhen = { setting = "hospice" }\n', "hospice"),
+        ('[[criterion]]\nid = "x"\nlabel = "X"\nband = "high"\nwhen = {}\n', "at least one"),
+        ("[[criterion]]\nid = 'x'\nlabel = \n", "not valid TOML"),
+    ],
+)
+def test_broken_criteria_file_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(RulesError, match=message):
+        load_criteria(_criteria_file(tmp_path, HEADER + body))
