@@ -125,6 +125,31 @@ def synth(
     console.print(f"Wrote {n} synthetic applications ({bad_rows} spoiled) -> {out}")
 
 
+@app.command("app")
+def web_app(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve the page on.")] = 8501,
+    address: Annotated[
+        str, typer.Option(help="Address to listen on (default: this machine only).")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the web page (Streamlit), headless, on http://ADDRESS:PORT."""
+    import subprocess
+
+    app_file = Path(__file__).resolve().parent.parent / "app.py"
+    if not app_file.exists():
+        raise DolsSimError(f"{app_file} not found: install from a clone with `pip install -e .`")
+    console.print(f"dols-sim page: http://{address}:{port}  (Ctrl+C to stop)")
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app_file),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", address,
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    try:
+        raise typer.Exit(subprocess.call(cmd, cwd=app_file.parent))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: user errors are one line and exit code 2 (typer's usage errors too)."""
     try:

@@ -1,0 +1,87 @@
+"""The web page under Streamlit's AppTest: the numbers shown equal the library's own for the same inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from triage.rules import load_criteria
+from triage.summary import summarise
+from triage.worklist import build_worklist
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "open_applications.csv"
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first dataframe shown that has these columns (AppTest does not index dataframes by key)."""
+    for d in at.dataframe:
+        if set(columns) <= set(d.value.columns):
+            return d.value
+    raise AssertionError(f"no dataframe with columns {columns}")
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return str(m.value)
+    raise AssertionError(f"no metric {label_start!r}: {[m.label for m in at.metric]}")
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 11, 23), date(2027, 1, 10)])
+def test_triage_numbers_match_the_library(page: AppTest, as_of: date) -> None:
+    page.date_input(key="as_of").set_value(as_of).run()
+    result = build_worklist(EXAMPLE, as_of)
+    s = summarise(result)
+    assert metric(page, "On the worklist") == str(s.accepted)
+    assert metric(page, "Refused rows") == str(s.rejected)
+    assert metric(page, "Past statutory deadline") == str(s.breached)
+    assert metric(page, "Extension decisions due") == str(s.extension_due)
+    shown = frame(page, "reasons", "data_warnings")
+    assert list(shown["application_id"]) == list(result.worklist["application_id"])
+    top = page.table[0].value
+    assert list(top["application_id"]) == list(result.worklist["application_id"][:10])
+
+
+def test_alert_window_counts_urgent_expiring(page: AppTest) -> None:
+    page.number_input(key="alert_days").set_value(3).run()
+    w = build_worklist(EXAMPLE, date(2026, 11, 23)).worklist
+    expected = int((w["request_type"].eq("urgent") & w["days_to_deadline"].between(0, 3)).sum())
+    assert metric(page, "Urgent expiring ≤ 3 days") == str(expected)
+
+
+def test_filters(page: AppTest) -> None:
+    page.multiselect(key="band_filter").set_value(["low"]).run()
+    page.checkbox(key="breached_only").check().run()
+    shown = frame(page, "reasons", "data_warnings")
+    w = build_worklist(EXAMPLE, date(2026, 11, 23)).worklist
+    expected = w[(w["priority"] == "low") & w["breached"]]
+    assert len(shown) == len(expected) > 0
+    assert set(shown["priority"]) == {"low"}
+
+
+def test_equity_and_rejects_tables(page: AppTest) -> None:
+    s = summarise(build_worklist(EXAMPLE, date(2026, 11, 23)))
+    reason = frame(page, "primary_support_reason", "longest_wait_days")
+    assert reason["applications"].sum() == s.accepted
+    rejects = frame(page, "problems")
+    assert len(rejects) == s.rejected and rejects["problems"].str.len().min() > 0
+
+
+def test_about_reads_the_rules_files(page: AppTest) -> None:
+    criteria = frame(page, "when", "label")
+    assert list(criteria["id"]) == [c.id for c in load_criteria().criterion]
+    clock = " ".join(page.table[-1].value.to_string().split())
+    assert "21 days" in clock and "7 days" in clock
