@@ -1,0 +1,76 @@
+"""The page in a real headless browser (Debian's Chromium via Playwright), as a user meets it.
+
+Screenshots go to tests/artifacts/ (look at them; the README shows two).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from triage.worklist import build_worklist
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "tests" / "artifacts"
+EXAMPLE = ROOT / "examples" / "open_applications.csv"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with running_app() as u:
+        yield u
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(url)
+    yield pg
+    context.close()
+
+
+def test_triage_upload_first_row_and_alerts(page: Page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    expect(page.get_by_text("On the worklist").first).to_be_visible()
+    uploader = page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]')
+    uploader.set_input_files(str(EXAMPLE))
+    expect(page.get_by_text("Showing the shipped synthetic example")).to_have_count(0)
+    as_of = date.fromisoformat(page.locator('[data-testid="stDateInput"] input').first.input_value())
+    result = build_worklist(EXAMPLE, as_of)
+    first = result.worklist.iloc[0]
+    top_row = page.locator('[data-testid="stTable"] tbody tr').first
+    expect(top_row).to_contain_text(str(first["application_id"]))
+    breached = int(result.worklist["breached"].sum())
+    expect(page.get_by_text(f"{breached} applications are past their statutory deadline.")).to_be_visible()
+    expect(page.get_by_text("urgent authorisations end within 7 days")).to_be_visible()
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(charts.first).to_be_visible()
+    assert charts.count() >= 3
+    for i in range(3):  # each chart drew something
+        expect(charts.nth(i).locator("canvas, svg").first).to_be_visible()
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 100
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "triage.png"), full_page=False)
