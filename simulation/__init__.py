@@ -1,0 +1,1 @@
+"""Simulation of a DoLS service: scenarios, the SimPy model, KPIs and replications."""
