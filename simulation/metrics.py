@@ -137,7 +137,8 @@ def kpis(log: RunLog) -> dict[str, float]:
     source = apps["source"].to_numpy()
     is_decided = ~np.isnan(decided_t)
     is_lapsed = ~np.isnan(lapsed_t)
-    after_warm_up = received >= log.warm_up_days
+    # With no warm-up every application counts, the starting backlog (received before day 0) included.
+    after_warm_up = received >= log.warm_up_days if log.warm_up_days > 0 else np.ones(len(apps), dtype=bool)
 
     weekly = backlog_by_week(log)
     all_weeks = weekly.loc[weekly["band"] == "all", "open"].to_numpy()

@@ -458,7 +458,10 @@ class _Run:
             "authorisers": s.authorisers,
         }
         out: list[tuple[float, dict[str, float]]] = [(0.0, dict(level))]
+        months = self.scenario.horizon.months
         for change in sorted(s.changes, key=lambda c: c.from_month):
+            if change.from_month > months:
+                continue
             when = float(self.edges[change.from_month - 1])
             for name in level:
                 level[name] = max(0.0, level[name] + getattr(change, f"{name}_change"))

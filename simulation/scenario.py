@@ -192,6 +192,8 @@ class InitialBacklog(_Model):
     age_profile: list[AgeBand] = [AgeBand(up_to_days=21, share=1.0)]
     #: A triage worklist file (CSV or XLSX) to simulate forward from; relative to the scenario file.
     worklist: str | None = None
+    #: Standard authorisations in force on the start date: each comes back as a renewal request.
+    authorisations_in_force: Annotated[int, Field(ge=0)] = 0
 
     @model_validator(mode="after")
     def _profile(self) -> InitialBacklog:
@@ -209,7 +211,11 @@ class InitialBacklog(_Model):
 
 
 class StaffingChange(_Model):
-    """A step change in capacity from the start of a month of the horizon (month 1 is the first)."""
+    """A step change in capacity from the start of a month of the horizon (month 1 is the first).
+
+    A change after the end of the horizon has no effect (so a shorter ``--set horizon.months`` run of
+    the same file still works).
+    """
 
     from_month: Annotated[int, Field(ge=1)]
     bia_fte_change: float = 0.0
@@ -309,10 +315,12 @@ class Costs(_Model):
     """Money, in ``currency`` (GBP by default)."""
 
     currency: str = "GBP"
+    #: Per funded in-house BIA FTE-year while the post is filled, on-costs included.
     bia_fte_per_year: NonNegative = 0.0
     independent_bia_per_assessment: NonNegative = 0.0
     mental_health_assessment: NonNegative = 0.0
-    authoriser_fte_per_year: NonNegative = 0.0
+    #: An authoriser's time for one sign-off.
+    sign_off: NonNegative = 0.0
 
 
 class Targets(_Model):
@@ -336,16 +344,6 @@ class Scenario(_Model):
     outcomes: Outcomes = Outcomes()
     costs: Costs = Costs()
     targets: Targets = Targets()
-
-    @model_validator(mode="after")
-    def _changes_in_horizon(self) -> Scenario:
-        for i, change in enumerate(self.staffing.changes):
-            if change.from_month > self.horizon.months:
-                raise ValueError(
-                    f"staffing.changes[{i}].from_month: must be within the horizon "
-                    f"(1..{self.horizon.months}), got {change.from_month}"
-                )
-        return self
 
 
 # ---- errors --------------------------------------------------------------------------------------------
