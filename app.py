@@ -17,6 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from simulation import charts
+from simulation.compare import paired_comparison
+from simulation.experiment import Results, run_replications
+from simulation.report import html_report
+from simulation.scenario import Scenario, scenario_from_toml, scenario_to_toml, with_overrides
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.rules import Rules, load_rules
@@ -25,6 +29,7 @@ from triage.worklist import TriageResult, build_worklist
 
 ROOT = Path(__file__).parent
 EXAMPLE = ROOT / "examples" / "open_applications.csv"
+SCENARIOS = ROOT / "scenarios"
 EXAMPLE_AS_OF = date(2026, 11, 23)  # the date the shipped synthetic export was made for
 BAND_BACKGROUND = {"high": "#f5b7b1", "unscreened": "#d5d8dc", "medium": "#fad7a0", "low": "#abebc6"}
 
@@ -179,6 +184,209 @@ def equity_tables(summary: TriageSummary) -> None:
     st.dataframe(summary.by_band, hide_index=True, key="by_band")
 
 
+# ---- Scenario ----------------------------------------------------------------------------------------
+
+#: The levers in the form: (key path, label, step). Values go through with_overrides, so they are
+#: validated exactly like a scenario file (errors name the key path).
+LEVERS: list[tuple[str, str, float]] = [
+    ("demand.applications_per_month", "Applications per month", 10.0),
+    ("demand.growth_pct_per_year", "Demand growth (% a year)", 1.0),
+    ("staffing.bia_fte", "In-house BIA (FTE)", 0.5),
+    ("staffing.independent_bia_per_month", "Independent BIA assessments bought a month", 10.0),
+    ("staffing.mental_health_assessors", "Mental health assessors (FTE)", 0.5),
+    ("costs.bia_fte_per_year", "Cost of a BIA FTE a year (GBP)", 1000.0),
+    ("costs.independent_bia_per_assessment", "Cost of an independent BIA assessment (GBP)", 10.0),
+    ("costs.mental_health_assessment", "Cost of a mental health assessment (GBP)", 10.0),
+]
+
+
+def _get(scenario: Scenario, path: str) -> float:
+    value: object = scenario
+    for part in path.split("."):
+        value = getattr(value, part)
+    return float(value)  # type: ignore[arg-type]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_cached(
+    toml_text: str, reps: int, seed: int, worklist_key: str, _worklist: pd.DataFrame | None
+) -> Results:
+    """Cached in memory on (scenario as TOML, reps, seed, worklist): the same run is never done twice."""
+    bar = st.progress(0.0, text="Running replications...")
+    results = run_replications(
+        scenario_from_toml(toml_text),
+        reps,
+        seed,
+        rules=rules(),
+        initial_worklist=_worklist,
+        progress=lambda done, total: bar.progress(done / total, text=f"Replication {done} of {total}"),
+    )
+    bar.empty()
+    return results
+
+
+def _scenario_source() -> Scenario | None:
+    source = st.radio(
+        "Start from", ["A shipped scenario", "Upload a scenario (TOML)"], horizontal=True, key="scn_source"
+    )
+    if source == "A shipped scenario":
+        files = sorted(p.name for p in SCENARIOS.glob("*.toml"))
+        name = st.selectbox("Scenario", files, key="scn_file", index=files.index("example-council.toml"))
+        text, where = (SCENARIOS / name).read_text(), name
+    else:
+        up = st.file_uploader("Scenario file (.toml)", type=["toml"], key="scn_upload")
+        if up is None:
+            st.info("Upload a scenario TOML (download one from this page to start), or pick a shipped one.")
+            return None
+        text, where = up.getvalue().decode("utf-8", errors="replace"), up.name
+    try:
+        return scenario_from_toml(text, source=where)
+    except DolsSimError as exc:
+        st.error(f"This scenario cannot be used: {exc}")
+        return None
+
+
+def scenario_tab() -> None:
+    st.subheader("Scenario: what if?")
+    base = _scenario_source()
+    if base is None:
+        return
+    st.caption(base.description or base.name)
+    worklist = st.session_state.get("worklist")
+    from_worklist = st.checkbox(
+        "Start from today's worklist (the Triage tab) as the open backlog",
+        key="scn_from_worklist",
+        disabled=worklist is None,
+    )
+    with st.form("levers"):
+        cols = st.columns(4)
+        values: dict[str, float] = {}
+        for i, (path, label, step) in enumerate(LEVERS):
+            values[path] = cols[i % 4].number_input(
+                label, value=_get(base, path), step=step, key=f"lever_{path}"
+            )
+        c = st.columns(4)
+        policies = [p.id for p in rules().policies.policy if p.is_static]
+        policy = c[0].selectbox(
+            "Queue policy", policies, index=policies.index(base.queue.policy), key="lever_policy"
+        )
+        proportionate = c[1].checkbox(
+            "Proportionate (desk-based) BIA for low band and renewals",
+            value=base.assessment.proportionate,
+            key="lever_proportionate",
+        )
+        reps = int(c[2].number_input("Replications", 2, 500, 20, key="reps"))
+        seed = int(c[3].number_input("Seed", 0, 2**31 - 1, 42, key="seed"))
+        run_name = st.text_input("Name this run", value=f"Run {len(_runs()) + 1}", key="run_name")
+        submitted = st.form_submit_button("Run", type="primary")
+    if not submitted and "last_run" not in st.session_state:
+        st.info("Set the levers and press Run.")
+    if submitted:
+        overrides = [f"{path}={value!r}" for path, value in values.items()]
+        overrides += [f'queue.policy="{policy}"', f"assessment.proportionate={str(proportionate).lower()}"]
+        try:
+            scenario = with_overrides(base, overrides)
+        except DolsSimError as exc:
+            st.error(str(exc))
+            return
+        initial = worklist if from_worklist else None
+        key = f"{st.session_state.get('worklist_as_of')}:{len(worklist)}" if initial is not None else ""
+        toml_text = scenario_to_toml(scenario)
+        try:
+            results = run_cached(toml_text, reps, seed, key, initial)
+        except DolsSimError as exc:
+            st.error(str(exc))
+            return
+        _runs()[run_name] = (toml_text, seed, reps, results)
+        st.session_state["last_run"] = run_name
+    if st.session_state.get("last_run") in _runs():
+        show_run(st.session_state["last_run"])
+        compare_runs()
+
+
+def _runs() -> dict[str, tuple[str, int, int, Results]]:
+    runs: dict[str, tuple[str, int, int, Results]] = st.session_state.setdefault("runs", {})
+    return runs
+
+
+def _kpi(summary: pd.DataFrame, kpi: str) -> pd.Series:
+    return summary.set_index("kpi").loc[kpi]
+
+
+def _fmt_ci(row: pd.Series, fmt: str) -> str:
+    return f"{fmt.format(row['mean'])} ({fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
+
+
+def show_run(name: str) -> None:
+    toml_text, seed, reps, results = _runs()[name]
+    s = results.summary
+    st.markdown(f"#### Results: {name} ({reps} replications, seed {seed})")
+    m = st.columns(4)
+    weeks = _kpi(s, "weeks_to_clear")
+    m[0].metric("Weeks to clear the backlog", f"{weeks['mean']:.1f}", help="Censored at the horizon if never")
+    m[1].metric("Decided within statutory time", f"{_kpi(s, 'within_statutory_share')['mean']:.1%}")
+    m[2].metric("Unauthorised person-days", f"{_kpi(s, 'unauthorised_person_days')['mean']:,.0f}")
+    m[3].metric("Total cost (GBP)", f"{_kpi(s, 'cost_total')['mean']:,.0f}")
+    backlog_chart = charts.backlog_over_time(results.backlog)
+    st.altair_chart(backlog_chart, width="stretch")
+    st.dataframe(s, hide_index=True, key="summary_table")
+    waits = results.waits
+    if len(waits):
+        st.markdown("##### Waits and share decided within the statutory time")
+        st.dataframe(waits, hide_index=True, key="waits_table")
+    base_name = st.session_state.get("baseline")
+    comparison = None
+    if base_name and base_name != name and base_name in _runs():
+        _, b_seed, b_reps, b_results = _runs()[base_name]
+        if (b_seed, b_reps) == (seed, reps):
+            comparison = paired_comparison(b_results.replications, results.replications)
+    report = html_report(
+        title=f"dols-sim: {name}",
+        scenario_toml=toml_text,
+        summary=s,
+        seed=seed,
+        reps=reps,
+        charts=[backlog_chart],
+        comparison=comparison,
+        baseline_name=base_name if comparison is not None else None,
+    )
+    d = st.columns(4)
+    d[0].download_button("Scenario (TOML)", toml_text, f"{name}.toml", "application/toml")
+    d[1].download_button("KPI summary (CSV)", to_csv_bytes(s), f"{name}-summary.csv", "text/csv")
+    d[2].download_button(
+        "Replications (CSV)", to_csv_bytes(results.replications), f"{name}-replications.csv", "text/csv"
+    )
+    d[3].download_button("One-click report (HTML)", report, f"{name}-report.html", "text/html")
+
+
+def compare_runs() -> None:
+    runs = _runs()
+    if len(runs) < 2:
+        st.caption("Run another option (same seed and replications) to compare it with a baseline here.")
+        return
+    st.markdown("#### Compare against a baseline (paired, same seed)")
+    names = list(runs)
+    c1, c2 = st.columns(2)
+    base = c1.selectbox("Baseline", names, key="baseline")
+    option = c2.selectbox("Option", names, index=len(names) - 1, key="option")
+    _, b_seed, b_reps, b_res = runs[base]
+    _, o_seed, o_reps, o_res = runs[option]
+    if (b_seed, b_reps) != (o_seed, o_reps):
+        st.warning("These runs used different seeds or replications, so they cannot be paired.")
+        return
+    st.dataframe(
+        paired_comparison(b_res.replications, o_res.replications), hide_index=True, key="compare_table"
+    )
+    both = []
+    for label, res in ((base, b_res), (option, o_res)):
+        all_bands = res.backlog[res.backlog["band"] == "all"].copy()
+        all_bands["run"] = label
+        both.append(all_bands)
+    st.altair_chart(
+        charts.backlog_over_time(pd.concat(both), "Open applications: baseline and option"), width="stretch"
+    )
+
+
 # ---- About -------------------------------------------------------------------------------------------
 
 
@@ -244,10 +452,12 @@ def about_tab() -> None:
 def main() -> None:
     st.set_page_config(page_title="dols-sim", page_icon="⚖️", layout="wide")
     st.title("dols-sim: DoLS triage and backlog simulation")
-    tabs = st.tabs(["Triage", "About"])
+    tabs = st.tabs(["Triage", "Scenario", "About"])
     with tabs[0]:
         triage_tab()
     with tabs[1]:
+        scenario_tab()
+    with tabs[2]:
         about_tab()
 
 

@@ -1,1 +1,1 @@
-"""Simulation of a DoLS service (SimPy), its KPIs and experiments; and the dols-sim command line."""
+"""Simulation of a DoLS service (scenarios, the SimPy model, KPIs, replications); the dols-sim CLI."""

@@ -88,3 +88,47 @@ def band_mix(worklist: pd.DataFrame, bands: list[str]) -> alt.Chart:
             tooltip=["band", "applications", alt.Tooltip("share:Q", format=".0%")],
         )
     )
+
+
+def backlog_over_time(backlog: pd.DataFrame, title: str = "Open applications over time") -> alt.TopLevelMixin:
+    """Mean open backlog by week with a 5th-95th percentile band across replications, per band.
+
+    ``backlog`` has columns week, band, mean, p05, p95 (and optionally run, to overlay several runs).
+    """
+    data = backlog.copy()
+    colour_field = "run" if "run" in data.columns else "band"
+    if colour_field == "band":
+        bands = [b for b in BAND_COLOURS if b in set(data["band"])]
+        colour = alt.Color("band:N", scale=band_scale(bands), title="Band")
+    else:
+        colour = alt.Color("run:N", title="Run")
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("week:Q", title="Week from start"),
+        color=colour,
+    )
+    band_area = base.mark_area(opacity=0.2).encode(y=alt.Y("p05:Q", title="Open applications"), y2="p95:Q")
+    line = base.mark_line().encode(
+        y="mean:Q",
+        tooltip=[
+            colour_field,
+            "week",
+            alt.Tooltip("mean:Q", format=",.0f"),
+            alt.Tooltip("p05:Q", format=",.0f"),
+            alt.Tooltip("p95:Q", format=",.0f"),
+        ],
+    )
+    return alt.layer(band_area, line)
+
+
+def kpi_bars(table: pd.DataFrame, value: str, group: str, title: str, fmt: str = ",.0f") -> alt.Chart:
+    """A bar per group with an error bar from ci_low to ci_high when present."""
+    bars = (
+        alt.Chart(table, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{value}:Q", title=value.replace("_", " "), axis=alt.Axis(format=fmt)),
+            y=alt.Y(f"{group}:N", title=None, sort=list(table[group])),
+            tooltip=[group, alt.Tooltip(f"{value}:Q", format=fmt)],
+        )
+    )
+    return bars

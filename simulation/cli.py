@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from simulation.run_cmd import run_cmd, validate_cmd
 from triage.errors import DolsSimError
 from triage.export import write_table
 from triage.rules import load_rules
@@ -123,6 +124,10 @@ def synth(
     df = synthesise(n, parse_as_of(as_of), seed=seed, bad_rows=bad_rows)
     write_table(df, out, "applications")
     console.print(f"Wrote {n} synthetic applications ({bad_rows} spoiled) -> {out}")
+
+
+app.command("validate", help="Check a scenario file (and --set overrides) without running it.")(validate_cmd)
+app.command("run", help="Run a scenario: replications, KPIs with 95% CIs, result files.")(run_cmd)
 
 
 @app.command("app")

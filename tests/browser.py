@@ -38,11 +38,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 90.0) -> Iterator[str]:
-    """The page served headless on a free localhost port; yields its URL."""
+def running_app(timeout: float = 90.0, app_file: Path | None = None) -> Iterator[str]:
+    """The page (or another Streamlit script) served headless on a free localhost port; yields its URL."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_file or ROOT / "app.py")]
     cmd += ["--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"]
     cmd += ["--browser.gatherUsageStats", "false"]
     url = f"http://127.0.0.1:{port}"

@@ -1,0 +1,256 @@
+"""Replications of one scenario, and their summary with 95% confidence intervals.
+
+Replication ``i`` of a run with master seed ``s`` uses the SeedSequence ``SeedSequence(s).spawn(n)[i]``
+(built directly, so :func:`run_one` is a pure function of ``(scenario, rep_index, seed)``): results do
+not depend on how many replications run, in which order, or on which worker, which is what lets an
+executor (process pool, Dask) be plugged in later without changing a number. Two scenarios run with the
+same seed share random numbers (common random numbers), so their difference is sharper than either.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import platform
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+import triage
+from simulation.metrics import backlog_by_week, kpis, waits_by_group
+from simulation.model import simulate
+from simulation.scenario import Scenario, ScenarioError, scenario_to_dict, scenario_to_toml
+from simulation.worklist import read_worklist
+
+log = logging.getLogger(__name__)
+
+CONFIDENCE = 0.95
+#: Wait statistics carried from each replication's wait table into ``waits.csv``.
+WAIT_KPIS: tuple[str, ...] = (
+    "decided",
+    "lapsed",
+    "mean_wait_days",
+    "median_wait_days",
+    "p90_wait_days",
+    "within_statutory_share",
+    "longest_wait_days",
+)
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What one replication returns: its KPIs, its weekly backlog and its wait table."""
+
+    kpis: dict[str, float]
+    backlog: pd.DataFrame
+    waits: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Results:
+    """Replications of one scenario, summarised (see :func:`write_results` for the files)."""
+
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    backlog: pd.DataFrame
+    waits: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def replication_seed(seed: int, rep_index: int) -> np.random.SeedSequence:
+    """The SeedSequence of replication ``rep_index``: ``SeedSequence(seed).spawn(...)[rep_index]``."""
+    return np.random.SeedSequence(entropy=seed, spawn_key=(rep_index,))
+
+
+def run_one(
+    scenario: Scenario,
+    rep_index: int,
+    seed: int,
+    *,
+    rules: triage.Rules | None = None,
+    initial_worklist: pd.DataFrame | None = None,
+) -> Replication:
+    """One replication (a pure function of its arguments, so any executor can call it)."""
+    run = simulate(scenario, replication_seed(seed, rep_index), rules, initial_worklist)
+    backlog = backlog_by_week(run)
+    waits = waits_by_group(run)
+    backlog.insert(0, "replication", rep_index)
+    waits.insert(0, "replication", rep_index)
+    return Replication({"replication": float(rep_index), **kpis(run)}, backlog, waits)
+
+
+def t_interval(
+    values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of the non-missing values: a Student t interval for the mean.
+
+    With one value the interval is unknown (NaN); with no spread it is the mean itself.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(x.mean())
+    if n == 1:
+        return mean, math.nan, math.nan, 1
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n) if sd > 0 else 0.0
+    return mean, mean - half, mean + half, n
+
+
+def summarise(replications: pd.DataFrame) -> pd.DataFrame:
+    """One row per KPI: the mean across replications and its 95% t-interval.
+
+    Columns ``kpi, mean, ci_low, ci_high, reps`` (``reps``: replications with a value for that KPI).
+    """
+    rows = []
+    for column in replications.columns:
+        if column == "replication":
+            continue
+        mean, low, high, n = t_interval(replications[column].to_numpy(dtype=float))
+        rows.append({"kpi": column, "mean": mean, "ci_low": low, "ci_high": high, "reps": n})
+    return pd.DataFrame(rows, columns=["kpi", "mean", "ci_low", "ci_high", "reps"])
+
+
+def _backlog_bands(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    long = pd.concat(frames, ignore_index=True)
+    grouped = long.groupby(["week", "date", "band"], sort=False)["open"]
+    out = grouped.agg(
+        mean="mean",
+        p05=lambda s: float(np.quantile(s, 0.05)),
+        p95=lambda s: float(np.quantile(s, 0.95)),
+    ).reset_index()
+    return out.sort_values(["band", "week"], kind="stable").reset_index(drop=True)
+
+
+def _waits_across(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    long = pd.concat(frames, ignore_index=True)
+    rows = []
+    for (by, group), part in long.groupby(["group_by", "group"], sort=False):
+        for name in WAIT_KPIS:
+            mean, low, high, n = t_interval(part[name].to_numpy(dtype=float))
+            rows.append(
+                {
+                    "group_by": by,
+                    "group": group,
+                    "kpi": name,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "reps": n,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("dols-sim", "numpy", "pandas", "simpy", "scipy", "pydantic"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "unknown"
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def initial_worklist_for(scenario: Scenario, base_dir: Path | None = None) -> pd.DataFrame | None:
+    """The worklist a scenario names (relative to ``base_dir``, its file's folder), or None."""
+    name = scenario.initial_backlog.worklist
+    if name is None:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return read_worklist(path)
+
+
+def run_replications(
+    scenario: Scenario,
+    reps: int,
+    seed: int,
+    *,
+    rules: triage.Rules | None = None,
+    initial_worklist: pd.DataFrame | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Results:
+    """Run ``reps`` replications serially; ``progress(done, total)`` is called after each one."""
+    if reps < 1:
+        raise ScenarioError(f"reps: must be >= 1, got {reps}")
+    if seed < 0:
+        raise ScenarioError(f"seed: must be >= 0, got {seed}")
+    rules = rules if rules is not None else triage.load_rules()
+    if initial_worklist is None:
+        initial_worklist = initial_worklist_for(scenario)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    done: list[Replication] = []
+    for i in range(reps):
+        done.append(run_one(scenario, i, seed, rules=rules, initial_worklist=initial_worklist))
+        if progress is not None:
+            progress(i + 1, reps)
+    wall = time.perf_counter() - clock
+    log.info("%d replications of %s in %.2f s", reps, scenario.name, wall)
+
+    replications = pd.DataFrame([r.kpis for r in done])
+    replications["replication"] = replications["replication"].astype(int)
+    manifest = {
+        "scenario_name": scenario.name,
+        "scenario": _json_safe(scenario_to_dict(scenario)),
+        "scenario_toml": scenario_to_toml(scenario),
+        "seed": seed,
+        "reps": reps,
+        "replication_seeds": "numpy SeedSequence(seed).spawn(reps)[i] for replication i",
+        "initial_worklist_rows": None if initial_worklist is None else len(initial_worklist),
+        "queue_policy": scenario.queue.policy,
+        "timescales": rules.timescales.model_dump(),
+        "versions": _versions(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_time_seconds": round(wall, 3),
+    }
+    return Results(
+        replications=replications,
+        summary=summarise(replications),
+        backlog=_backlog_bands([r.backlog for r in done]),
+        waits=_waits_across([r.waits for r in done]),
+        manifest=manifest,
+    )
+
+
+def write_results(results: Results, out_dir: Path | str) -> dict[str, Path]:
+    """Write summary.csv, replications.csv, backlog.csv, waits.csv and manifest.json into ``out_dir``."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScenarioError(f"--out: cannot create {out}: {exc.strerror}") from None
+    paths = {name: out / name for name in ("summary.csv", "replications.csv", "backlog.csv", "waits.csv")}
+    results.summary.to_csv(paths["summary.csv"], index=False, lineterminator="\n")
+    results.replications.to_csv(paths["replications.csv"], index=False, lineterminator="\n")
+    backlog = results.backlog.assign(date=results.backlog["date"].dt.strftime("%Y-%m-%d"))
+    backlog.to_csv(paths["backlog.csv"], index=False, lineterminator="\n")
+    results.waits.to_csv(paths["waits.csv"], index=False, lineterminator="\n")
+    paths["manifest.json"] = out / "manifest.json"
+    paths["manifest.json"].write_text(
+        json.dumps(results.manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    return paths

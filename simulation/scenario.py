@@ -1,0 +1,514 @@
+"""A simulation scenario: what a DoLS lead would change, as a validated, frozen model that round-trips TOML.
+
+A scenario is a plain TOML file (``scenarios/*.toml``) a commissioner copies and edits. Everything the
+model needs that is a *choice* (demand, staffing, policy, costs) lives here; everything that is *law or
+screening* lives in the triage rules files, so the two never disagree.
+
+Errors are :class:`ScenarioError` with one line naming the key path, the value and what was expected
+(``staffing.bia_fte: must be >= 0, got -2``), because that line is what the command line shows a user.
+Three key paths are fixed because scripts and the page's levers rely on them:
+``demand.applications_per_month``, ``staffing.bia_fte`` and ``staffing.independent_bia_per_month``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from triage.errors import DolsSimError
+
+__all__ = [
+    "SUPPORT_REASONS",
+    "AgeBand",
+    "Assessment",
+    "Costs",
+    "Demand",
+    "Distribution",
+    "Horizon",
+    "InitialBacklog",
+    "Lapse",
+    "Mix",
+    "Outcomes",
+    "Queue",
+    "Scenario",
+    "ScenarioError",
+    "Staffing",
+    "StaffingChange",
+    "SupportReasonShares",
+    "Targets",
+    "Vacancies",
+    "load_scenario",
+    "scenario_from_toml",
+    "scenario_to_toml",
+    "with_overrides",
+]
+
+#: Values of ``primary_support_reason`` a scenario draws (DESIGN §4), in a fixed order.
+SUPPORT_REASONS: tuple[str, ...] = (
+    "dementia",
+    "learning_disability",
+    "mental_health",
+    "acquired_brain_injury",
+    "other",
+)
+
+#: Days in an average month: the unit behind "per month" rates.
+MONTH_DAYS = 365.25 / 12
+
+Share = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class ScenarioError(DolsSimError):
+    """A scenario file, override or initial worklist cannot be used; the message says which key and why."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+# ---- building blocks ------------------------------------------------------------------------------------
+
+
+class Distribution(_Model):
+    """A positive random quantity (hours, days) given by its mean and, where needed, its spread.
+
+    ``fixed``: always ``mean``. ``exponential``: memoryless with that mean (the textbook queue).
+    ``lognormal`` and ``gamma``: right-skewed with that mean and standard deviation ``sd`` (most
+    assessments take about the usual time, a few take much longer).
+    """
+
+    kind: Literal["fixed", "exponential", "lognormal", "gamma"] = "fixed"
+    mean: Positive
+    sd: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _spread(self) -> Distribution:
+        if self.kind in ("lognormal", "gamma") and self.sd <= 0:
+            raise ValueError(f"sd: must be > 0 for kind '{self.kind}', got {_fmt(self.sd)}")
+        if self.kind in ("fixed", "exponential") and self.sd != 0:
+            raise ValueError(f"sd: not used by kind '{self.kind}' (leave it out), got {_fmt(self.sd)}")
+        return self
+
+
+class Horizon(_Model):
+    """When the simulated period starts and how long it runs."""
+
+    start_date: date
+    months: Annotated[int, Field(ge=1, le=600)]
+    #: Wait and compliance KPIs ignore applications received in the first months (steady-state checks).
+    warm_up_months: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _warm_up(self) -> Horizon:
+        if self.warm_up_months >= self.months:
+            raise ValueError(f"warm_up_months: must be < months ({self.months}), got {self.warm_up_months}")
+        return self
+
+
+class SupportReasonShares(_Model):
+    """Share of applications by ``primary_support_reason`` (they must add up to 1)."""
+
+    dementia: Share = 0.65
+    learning_disability: Share = 0.12
+    mental_health: Share = 0.08
+    acquired_brain_injury: Share = 0.03
+    other: Share = 0.12
+
+    @model_validator(mode="after")
+    def _sum(self) -> SupportReasonShares:
+        total = sum(self.as_tuple())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"shares must add up to 1, got {_fmt(total)}")
+        return self
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """Shares in :data:`SUPPORT_REASONS` order."""
+        return tuple(float(getattr(self, r)) for r in SUPPORT_REASONS)
+
+
+class Mix(_Model):
+    """What the arriving requests look like."""
+
+    hospital_share: Share = 0.2
+    urgent_share: Share = 0.58
+    #: Renewals of authorisations the model did not grant itself (e.g. granted before the start).
+    renewal_share: Share = 0.0
+    primary_support_reason: SupportReasonShares = SupportReasonShares()
+
+    @model_validator(mode="after")
+    def _types(self) -> Mix:
+        if self.urgent_share + self.renewal_share > 1 + 1e-9:
+            raise ValueError(
+                "urgent_share: urgent_share + renewal_share must be <= 1, got "
+                f"{_fmt(self.urgent_share + self.renewal_share)}"
+            )
+        return self
+
+
+class Demand(_Model):
+    """Requests arriving from managing authorities (care homes and hospitals)."""
+
+    applications_per_month: NonNegative
+    growth_pct_per_year: Annotated[float, Field(ge=-100)] = 0.0
+    #: Month-of-year multipliers, January first; rescaled to average 1.
+    seasonality: Annotated[list[NonNegative], Field(min_length=12, max_length=12)] = [1.0] * 12
+    #: Expected requests in months 1, 2, ... of the horizon (repeated if shorter); replaces the above.
+    observed_monthly_counts: list[NonNegative] = []
+    mix: Mix = Mix()
+    #: Share of requests whose form says "yes" to each screening flag (absent flag: never "yes").
+    flags: dict[str, Share] = {}
+    #: Chance that any one screening flag is left blank on the form ("not known").
+    blank_flag_share: Share = 0.0
+
+    @model_validator(mode="after")
+    def _seasonality(self) -> Demand:
+        if sum(self.seasonality) <= 0:
+            raise ValueError("seasonality: at least one month must be > 0")
+        return self
+
+
+class AgeBand(_Model):
+    """A slice of the starting backlog: ``share`` of it has waited up to ``up_to_days`` days."""
+
+    up_to_days: Positive
+    share: Share
+
+
+class InitialBacklog(_Model):
+    """Applications already open on the start date: generated, or read from a triage worklist."""
+
+    size: Annotated[int, Field(ge=0)] = 0
+    age_profile: list[AgeBand] = [AgeBand(up_to_days=21, share=1.0)]
+    #: A triage worklist file (CSV or XLSX) to simulate forward from; relative to the scenario file.
+    worklist: str | None = None
+    #: Standard authorisations in force on the start date: each comes back as a renewal request.
+    authorisations_in_force: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _profile(self) -> InitialBacklog:
+        if self.worklist is not None and self.size > 0:
+            raise ValueError("give either size (a generated backlog) or worklist (a file), not both")
+        if not self.age_profile:
+            raise ValueError("age_profile: needs at least one band")
+        edges = [b.up_to_days for b in self.age_profile]
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            raise ValueError(f"age_profile: up_to_days must increase, got {[_fmt(e) for e in edges]}")
+        total = sum(b.share for b in self.age_profile)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"age_profile: shares must add up to 1, got {_fmt(total)}")
+        return self
+
+
+class StaffingChange(_Model):
+    """A step change in capacity from the start of a month of the horizon (month 1 is the first).
+
+    A change after the end of the horizon has no effect (so a shorter ``--set horizon.months`` run of
+    the same file still works).
+    """
+
+    from_month: Annotated[int, Field(ge=1)]
+    bia_fte_change: float = 0.0
+    independent_bia_per_month_change: float = 0.0
+    mental_health_assessors_change: float = 0.0
+    authorisers_change: float = 0.0
+
+
+class Vacancies(_Model):
+    """Unfilled in-house BIA posts and staff turnover (a leaver's post is refilled after a hiring lag)."""
+
+    bia_vacant_fte_at_start: NonNegative = 0.0
+    bia_turnover_per_year: NonNegative = 0.0
+    hiring_lag_months: NonNegative = 3.0
+
+
+class Staffing(_Model):
+    """Who does the work: in-house and independent BIAs, mental health assessors, authorisers."""
+
+    bia_fte: NonNegative
+    bia_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 22.5
+    bia_hours_per_assessment: Distribution = Distribution(kind="lognormal", mean=12.0, sd=4.0)
+    independent_bia_per_month: NonNegative = 0.0
+    independent_bia_days: Distribution = Distribution(kind="fixed", mean=14.0)
+    mental_health_assessors: NonNegative = 1.0
+    mha_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 30.0
+    mha_hours_per_assessment: Distribution = Distribution(kind="fixed", mean=3.0)
+    authorisers: NonNegative = 1.0
+    authoriser_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 7.5
+    authoriser_hours_per_sign_off: Distribution = Distribution(kind="fixed", mean=1.0)
+    changes: list[StaffingChange] = []
+    vacancies: Vacancies = Vacancies()
+
+    @model_validator(mode="after")
+    def _levels(self) -> Staffing:
+        if self.vacancies.bia_vacant_fte_at_start > self.bia_fte + 1e-9:
+            raise ValueError(
+                f"vacancies.bia_vacant_fte_at_start: must be <= bia_fte ({_fmt(self.bia_fte)}), "
+                f"got {_fmt(self.vacancies.bia_vacant_fte_at_start)}"
+            )
+        levels = {
+            "bia_fte": self.bia_fte,
+            "independent_bia_per_month": self.independent_bia_per_month,
+            "mental_health_assessors": self.mental_health_assessors,
+            "authorisers": self.authorisers,
+        }
+        for i, change in sorted(enumerate(self.changes), key=lambda ic: ic[1].from_month):
+            for name in levels:
+                levels[name] += getattr(change, f"{name}_change")
+                if levels[name] < -1e-9:
+                    raise ValueError(
+                        f"changes[{i}].{name}_change: takes {name} below 0 from month "
+                        f"{change.from_month} (to {_fmt(levels[name])})"
+                    )
+        return self
+
+
+class Assessment(_Model):
+    """How assessments are done: proportionate (desk-based) BIA work, and which stages are modelled."""
+
+    #: ADASS (2016): desk-based BIA assessments for lower-priority cases and renewals.
+    proportionate: bool = False
+    proportionate_hours_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
+    proportionate_bands: list[str] = ["low"]
+    proportionate_renewals: bool = True
+    #: false: the mental health assessment is not modelled (takes no time). For validation scenarios.
+    mental_health_assessment: bool = True
+    #: false: sign-off is not modelled (takes no time). For validation scenarios.
+    sign_off: bool = True
+
+
+class Queue(_Model):
+    """The order the waiting list is worked in: a static queue policy from the rules file."""
+
+    policy: str = "band_with_ageing"
+    #: Override the rules file's ageing days per band (band_with_ageing).
+    ageing_days: dict[str, NonNegative] = {}
+
+
+class Lapse(_Model):
+    """Requests closed while waiting (death, discharge, move, regained capacity): a hazard by setting."""
+
+    care_home_hazard_per_day: NonNegative = 0.0
+    hospital_hazard_per_day: NonNegative = 0.0
+
+
+class Outcomes(_Model):
+    """What decisions are, and what granted authorisations lead to."""
+
+    granted_share: Share = 0.8
+    authorisation_days: Distribution = Distribution(kind="lognormal", mean=276.0, sd=80.0)
+    renewals: bool = True
+    urgent_extension_granted_share: Share = 1.0
+
+
+class Costs(_Model):
+    """Money, in ``currency`` (GBP by default)."""
+
+    currency: str = "GBP"
+    #: Per funded in-house BIA FTE-year while the post is filled, on-costs included.
+    bia_fte_per_year: NonNegative = 0.0
+    independent_bia_per_assessment: NonNegative = 0.0
+    mental_health_assessment: NonNegative = 0.0
+    #: An authoriser's time for one sign-off.
+    sign_off: NonNegative = 0.0
+
+
+class Targets(_Model):
+    """What "cleared" means: ``weeks_to_clear`` is the first week the open backlog is below this."""
+
+    backlog_target: Annotated[int, Field(ge=0)] = 100
+
+
+class Scenario(_Model):
+    """One council (or England) over a horizon: everything the simulation needs that is a choice."""
+
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    horizon: Horizon
+    demand: Demand
+    initial_backlog: InitialBacklog = InitialBacklog()
+    staffing: Staffing
+    assessment: Assessment = Assessment()
+    queue: Queue = Queue()
+    lapse: Lapse = Lapse()
+    outcomes: Outcomes = Outcomes()
+    costs: Costs = Costs()
+    targets: Targets = Targets()
+
+
+# ---- errors --------------------------------------------------------------------------------------------
+
+
+def _fmt(value: Any) -> str:
+    """A value as a user typed it: 2 not 2.0, strings quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The pydantic model that owns the key at ``loc`` (to list the keys it would accept)."""
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = (ann, *getattr(ann, "__args__", ()))
+        found = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+_RELATIVE_KEY = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
+
+_BOUNDS = {
+    "greater_than_equal": ">=",
+    "greater_than": ">",
+    "less_than_equal": "<=",
+    "less_than": "<",
+}
+
+
+def _describe(err: Any) -> str:
+    """One ``key.path: what was expected, got value`` line from one pydantic error."""
+    kind = err["type"]
+    loc = tuple(err["loc"])
+    got = err.get("input")
+    ctx = err.get("ctx") or {}
+    if kind == "value_error":
+        # Our model validators write "key: problem" relative to the section they validate.
+        msg = str(ctx.get("error") or err["msg"])
+        if not loc:
+            return msg
+        if _RELATIVE_KEY.match(msg):
+            return f"{_path(loc)}.{msg}"
+        return f"{_path(loc)}: {msg}"
+    if kind == "extra_forbidden":
+        owner = _model_at(loc)
+        known = f" (expected one of: {', '.join(owner.model_fields)})" if owner else ""
+        return f"{_path(loc)}: unknown key{known}"
+    if kind == "missing":
+        return f"{_path(loc)}: required key missing"
+    if kind in _BOUNDS:
+        bound = next(iter(ctx.values()))
+        return f"{_path(loc)}: must be {_BOUNDS[kind]} {_fmt(bound)}, got {_fmt(got)}"
+    if kind == "literal_error":
+        return f"{_path(loc)}: must be one of {ctx.get('expected')}, got {_fmt(got)}"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        what = "a whole number" if kind.startswith("int") else "a number"
+        return f"{_path(loc)}: must be {what}, got {_fmt(got)}"
+    if kind in ("too_short", "too_long"):
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        need = "at least" if kind == "too_short" else "at most"
+        return f"{_path(loc)}: must have {need} {bound} values, got {ctx.get('actual_length')}"
+    return f"{_path(loc)}: {err['msg'][0].lower()}{err['msg'][1:]}, got {_fmt(got)}"
+
+
+def _validate(data: dict[str, Any], where: str = "") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = _describe(errors[0])
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ScenarioError(f"{where}{first}{more}") from None
+
+
+# ---- TOML in and out -------------------------------------------------------------------------------------
+
+
+def scenario_from_toml(text: str, *, source: str = "") -> Scenario:
+    """Parse and validate a scenario from TOML text (``source`` prefixes error messages)."""
+    where = f"{source}: " if source else ""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where}not valid TOML ({exc})") from None
+    return _validate(data, where)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file not found: {p}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario file {p}: {exc}") from None
+    return scenario_from_toml(text, source=p.name)
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain TOML-ready values (dates stay dates; unset optional keys are left out)."""
+    return scenario.model_dump(mode="python", exclude_none=True)
+
+
+def scenario_to_toml(scenario: Scenario) -> str:
+    """TOML text that loads back to an equal scenario (comments are not kept)."""
+    # A fixed header: the name may hold characters a comment cannot (a newline would break the file).
+    header = "# dols-sim scenario (written by dols-sim: comments in the original are not kept)\n\n"
+    return header + tomli_w.dumps(scenario_to_dict(scenario))
+
+
+# ---- overrides ------------------------------------------------------------------------------------------
+
+
+def _parse_value(text: str) -> Any:
+    """A TOML literal (9, 8.5, true, "x", [1, 2], 2025-04-01); a bare word is taken as a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
+    """A copy of ``scenario`` with ``key.path=value`` overrides applied and validated like the file."""
+    data = scenario_to_dict(scenario)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ScenarioError(f"--set {item!r}: expected key.path=value, e.g. staffing.bia_fte=9")
+        parts = key.split(".")
+        node: Any = data
+        for depth, part in enumerate(parts[:-1]):
+            nxt = node.get(part) if isinstance(node, dict) else None
+            if nxt is None:
+                nxt = {}
+                node[part] = nxt
+            if not isinstance(nxt, dict):
+                prefix = ".".join(parts[: depth + 1])
+                raise ScenarioError(f"{key}: {prefix} is a value, not a section")
+            node = nxt
+        node[parts[-1]] = _parse_value(raw)
+    return _validate(data, "")
