@@ -284,6 +284,8 @@ def scenario_tab() -> None:
     if submitted:
         overrides = [f"{path}={value!r}" for path, value in values.items()]
         overrides += [f'queue.policy="{policy}"', f"assessment.proportionate={str(proportionate).lower()}"]
+        if from_worklist and worklist is not None:  # simulate forward from the worklist's as-of date
+            overrides.append(f"horizon.start_date={st.session_state['worklist_as_of'].isoformat()}")
         try:
             scenario = with_overrides(base, overrides)
         except DolsSimError as exc:

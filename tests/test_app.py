@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from simulation.compare import paired_comparison
+from simulation.experiment import Results, run_replications
+from simulation.scenario import load_scenario, with_overrides
 from triage.rules import load_criteria
 from triage.summary import summarise
 from triage.worklist import build_worklist
@@ -85,3 +88,60 @@ def test_about_reads_the_rules_files(page: AppTest) -> None:
     assert list(criteria["id"]) == [c.id for c in load_criteria().criterion]
     clock = " ".join(page.table[-1].value.to_string().split())
     assert "21 days" in clock and "7 days" in clock
+
+
+# ---- Scenario tab ----------------------------------------------------------------------------------
+
+
+def run_scenario(at: AppTest, reps: int, seed: int, bia_fte: float | None = None, name: str = "") -> None:
+    at.number_input(key="reps").set_value(reps)
+    at.number_input(key="seed").set_value(seed)
+    if bia_fte is not None:
+        at.number_input(key="lever_staffing.bia_fte").set_value(bia_fte)
+    if name:
+        at.text_input(key="run_name").set_value(name)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+
+
+def library_results(reps: int, seed: int, bia_fte: float | None = None) -> Results:
+    scenario = load_scenario(ROOT / "scenarios" / "example-council.toml")
+    if bia_fte is not None:
+        scenario = with_overrides(scenario, [f"staffing.bia_fte={bia_fte}"])
+    return run_replications(scenario, reps, seed)
+
+
+def test_scenario_numbers_match_the_library(page: AppTest) -> None:
+    run_scenario(page, reps=3, seed=11, bia_fte=14.0)
+    lib = library_results(3, 11, 14.0)
+    shown = frame(page, "kpi", "ci_low")
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), lib.summary.reset_index(drop=True))
+    s = lib.summary.set_index("kpi")["mean"]
+    assert metric(page, "Weeks to clear") == f"{s['weeks_to_clear']:.1f}"
+    assert metric(page, "Unauthorised person-days") == f"{s['unauthorised_person_days']:,.0f}"
+    assert metric(page, "Total cost") == f"{s['cost_total']:,.0f}"
+
+
+def test_paired_comparison_against_a_baseline(page: AppTest) -> None:
+    run_scenario(page, reps=3, seed=5, name="baseline")
+    run_scenario(page, reps=3, seed=5, bia_fte=20.0, name="more BIAs")
+    table = frame(page, "difference", "baseline", "option")
+    expected = paired_comparison(library_results(3, 5).replications, library_results(3, 5, 20.0).replications)
+    pd.testing.assert_frame_equal(table.reset_index(drop=True), expected)
+    decided = table.set_index("kpi").loc["decided"]
+    assert decided["difference"] > 0  # more assessors decide more, under common random numbers
+
+
+def test_bad_lever_value_is_a_message_not_a_traceback(page: AppTest) -> None:
+    page.number_input(key="lever_staffing.bia_fte").set_value(-2.0)
+    page.button[0].click().run()
+    assert not page.exception
+    assert any("staffing.bia_fte" in e.value and "-2" in e.value for e in page.error)
+    assert page.number_input(key="lever_staffing.bia_fte").value == -2.0  # what the user typed is kept
+
+
+def test_scenario_from_todays_worklist(page: AppTest) -> None:
+    page.checkbox(key="scn_from_worklist").check()
+    run_scenario(page, reps=2, seed=3)
+    initial = frame(page, "kpi", "ci_low").set_index("kpi").loc["initial_backlog", "mean"]
+    assert initial == len(build_worklist(EXAMPLE, date(2026, 11, 23)).worklist)

@@ -74,3 +74,23 @@ def test_triage_upload_first_row_and_alerts(page: Page) -> None:
         assert box is not None and box["width"] > 100 and box["height"] > 100
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "triage.png"), full_page=False)
+
+
+def test_scenario_run_shows_results_and_charts(page: Page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("tab", name="Scenario").click()
+    page.get_by_label("Replications").fill("5")
+    page.get_by_label("Seed").fill("42")
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_text("Results: Run 1 (5 replications, seed 42)")).to_be_visible(timeout=120_000)
+    panel = page.get_by_role("tabpanel", name="Scenario")
+    chart = panel.locator('[data-testid="stVegaLiteChart"]').first
+    expect(chart.locator("canvas, svg").first).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    expect(panel.get_by_text("Weeks to clear the backlog")).to_be_visible()
+    expect(panel.get_by_role("button", name="One-click report (HTML)")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "scenario.png"), full_page=False)
