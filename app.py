@@ -10,6 +10,7 @@ Run: ``dols-sim app`` (or ``streamlit run app.py``).
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -31,7 +32,8 @@ ROOT = Path(__file__).parent
 EXAMPLE = ROOT / "examples" / "open_applications.csv"
 SCENARIOS = ROOT / "scenarios"
 EXAMPLE_AS_OF = date(2026, 11, 23)  # the date the shipped synthetic export was made for
-BAND_BACKGROUND = {"high": "#f5b7b1", "unscreened": "#d5d8dc", "medium": "#fad7a0", "low": "#abebc6"}
+Run = tuple[str, int, int, Results]  # a kept scenario run: its TOML, seed, replications, results
+BAND_MARKER = {"high": "🔴", "unscreened": "⚪", "medium": "🟠", "low": "🟢"}
 
 
 @st.cache_resource
@@ -45,9 +47,11 @@ def triage_cached(data: bytes, filename: str, as_of: date) -> TriageResult:
     return build_worklist(data, as_of, rules(), filename=filename)
 
 
-def _style_band(row: pd.Series) -> list[str]:
-    colour = BAND_BACKGROUND.get(str(row.get("priority")), "")
-    return [f"background-color: {colour}" if c == "priority" else "" for c in row.index]
+def _with_band_marker(w: pd.DataFrame) -> pd.DataFrame:
+    """A red / amber / green marker beside the band (cheaper than styling every cell of a long table)."""
+    out = w.copy()
+    out.insert(1, "band colour", out["priority"].map(BAND_MARKER).fillna(""))
+    return out
 
 
 # ---- Triage ------------------------------------------------------------------------------------------
@@ -130,15 +134,18 @@ def triage_tab() -> None:
     else:
         st.write("None: every row is on the worklist.")
 
+    # Downloads are built only when clicked (callables), not on every rerun of the page.
     d = st.columns(3)
-    d[0].download_button("Worklist (CSV)", to_csv_bytes(w), "worklist.csv", "text/csv")
+    d[0].download_button("Worklist (CSV)", partial(to_csv_bytes, w), "worklist.csv", "text/csv")
     d[1].download_button(
         "Worklist (XLSX)",
-        to_xlsx_bytes(w),
+        partial(to_xlsx_bytes, w),
         "worklist.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    d[2].download_button("Refused rows (CSV)", to_csv_bytes(result.rejects), "rejects.csv", "text/csv")
+    d[2].download_button(
+        "Refused rows (CSV)", partial(to_csv_bytes, result.rejects), "rejects.csv", "text/csv"
+    )
 
 
 def worklist_filters(w: pd.DataFrame, bands: list[str], summary: TriageSummary) -> None:
@@ -161,7 +168,7 @@ def worklist_filters(w: pd.DataFrame, bands: list[str], summary: TriageSummary) 
         shown = shown[shown["breached"]]
     st.caption(f"{len(shown)} of {len(w)} applications, in working order")
     st.dataframe(
-        shown.style.apply(_style_band, axis=1) if len(shown) <= 5000 else shown,
+        _with_band_marker(shown),
         hide_index=True,
         key="worklist_table",
         column_config={
@@ -306,8 +313,8 @@ def scenario_tab() -> None:
         compare_runs()
 
 
-def _runs() -> dict[str, tuple[str, int, int, Results]]:
-    runs: dict[str, tuple[str, int, int, Results]] = st.session_state.setdefault("runs", {})
+def _runs() -> dict[str, Run]:
+    runs: dict[str, Run] = st.session_state.setdefault("runs", {})
     return runs
 
 
@@ -336,29 +343,51 @@ def show_run(name: str) -> None:
     if len(waits):
         st.markdown("##### Waits and share decided within the statutory time")
         st.dataframe(waits, hide_index=True, key="waits_table")
-    base_name = st.session_state.get("baseline")
-    comparison = None
-    if base_name and base_name != name and base_name in _runs():
-        _, b_seed, b_reps, b_results = _runs()[base_name]
-        if (b_seed, b_reps) == (seed, reps):
-            comparison = paired_comparison(b_results.replications, results.replications)
-    report = html_report(
-        title=f"dols-sim: {name}",
-        scenario_toml=toml_text,
-        summary=s,
-        seed=seed,
-        reps=reps,
-        charts=[backlog_chart],
-        comparison=comparison,
-        baseline_name=base_name if comparison is not None else None,
-    )
     d = st.columns(4)
     d[0].download_button("Scenario (TOML)", toml_text, f"{name}.toml", "application/toml")
-    d[1].download_button("KPI summary (CSV)", to_csv_bytes(s), f"{name}-summary.csv", "text/csv")
+    d[1].download_button("KPI summary (CSV)", partial(to_csv_bytes, s), f"{name}-summary.csv", "text/csv")
     d[2].download_button(
-        "Replications (CSV)", to_csv_bytes(results.replications), f"{name}-replications.csv", "text/csv"
+        "Replications (CSV)",
+        partial(to_csv_bytes, results.replications),
+        f"{name}-replications.csv",
+        "text/csv",
     )
-    d[3].download_button("One-click report (HTML)", report, f"{name}-report.html", "text/html")
+    d[3].download_button(
+        "One-click report (HTML)",
+        partial(run_report, name, _runs()[name], *_baseline_for(name)),
+        f"{name}-report.html",
+        "text/html",
+    )
+
+
+def _baseline_for(name: str) -> tuple[str | None, Run | None]:
+    """The chosen baseline, if it can be paired with this run (same seed and replications)."""
+    baseline = st.session_state.get("baseline")
+    if not baseline or baseline == name or baseline not in _runs():
+        return None, None
+    run, base = _runs()[name], _runs()[baseline]
+    return (baseline, base) if base[1:3] == run[1:3] else (None, None)
+
+
+def run_report(name: str, run: Run, baseline: str | None, base_run: Run | None) -> str:
+    """The one-file HTML report of a run (and its paired comparison with the baseline, if any).
+
+    Called by the download button on its own thread, so it takes plain values, not session state.
+    """
+    toml_text, seed, reps, results = run
+    comparison = None
+    if base_run is not None:
+        comparison = paired_comparison(base_run[3].replications, results.replications)
+    return html_report(
+        title=f"dols-sim: {name}",
+        scenario_toml=toml_text,
+        summary=results.summary,
+        seed=seed,
+        reps=reps,
+        charts=[charts.backlog_over_time(results.backlog)],
+        comparison=comparison,
+        baseline_name=baseline if comparison is not None else None,
+    )
 
 
 def compare_runs() -> None:

@@ -72,7 +72,7 @@ def test_filters(page: AppTest) -> None:
     w = build_worklist(EXAMPLE, date(2026, 11, 23)).worklist
     expected = w[(w["priority"] == "low") & w["breached"]]
     assert len(shown) == len(expected) > 0
-    assert set(shown["priority"]) == {"low"}
+    assert set(shown["priority"]) == {"low"} and set(shown["band colour"]) == {"🟢"}
 
 
 def test_equity_and_rejects_tables(page: AppTest) -> None:
