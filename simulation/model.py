@@ -187,7 +187,6 @@ class _Run:
         scenario: Scenario,
         rules: triage.Rules,
         streams: RunStreams,
-        initial_worklist: pd.DataFrame | None,
     ) -> None:
         self.scenario = scenario
         self.rules = rules
@@ -616,7 +615,7 @@ def simulate(
             "initial_backlog.worklist: the scenario names a worklist file; load it "
             "(simulation.worklist.read_worklist) and pass it as initial_worklist"
         )
-    run = _Run(scenario, rules, RunStreams(seed_seq), initial_worklist)
+    run = _Run(scenario, rules, RunStreams(seed_seq))
     result = run.execute(initial_worklist)
     log.debug("run of %s: %s", scenario.name, result.state)
     return result
