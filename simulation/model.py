@@ -19,9 +19,11 @@ a SeedSequence and returns a log.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -133,6 +135,21 @@ def check_against_rules(scenario: Scenario, rules: triage.Rules) -> None:
             raise ScenarioError(
                 f"assessment.proportionate_bands: {band!r} is not a band (expected one of {bands})"
             )
+
+
+@contextmanager
+def _collector_skips_setup() -> Iterator[None]:
+    """Freeze the objects that exist before the run, so Python's cyclic collector stops re-scanning them.
+
+    Why: a national run holds millions of per-application values in long-lived lists; each full
+    collection during the run walked them all (about a fifth of the run time), though none of them can be
+    cyclic garbage. Freezing is undone at the end, so nothing is kept alive longer than it would be.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _codes_of(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -526,7 +543,8 @@ class _Run:
         if len(levels) > 1:
             env.process(self._staffing_changes(levels[1:]))
 
-        env.run(until=self.end)
+        with _collector_skips_setup():
+            env.run(until=self.end)
         return self._log(n_initial)
 
     def _log(self, n_initial: int) -> RunLog:
