@@ -270,7 +270,8 @@ class BlockBuilder:
             expiry = received + self.renewal_window if authorisation_expiry is None else authorisation_expiry
             deadline_day = np.where(renewal, np.minimum(standard_last, np.floor(expiry)), deadline_day)
             deadline_end = np.where(renewal, np.minimum(standard_last + 1, expiry), deadline_end)
-            unauthorised_from = np.where(renewal, expiry, unauthorised_from)
+            # Counted from the later of expiry and receipt: a gap before the request is not this request's.
+            unauthorised_from = np.where(renewal, np.maximum(expiry, received), unauthorised_from)
         return Clock(deadline_day, urgent_last, deadline_end, urgent_last + 1, unauthorised_from)
 
     def build(

@@ -163,6 +163,7 @@ def kpis(log: RunLog) -> dict[str, float]:
     extensions = urgent & in_run & (exits > urgent_end)
     expired_in_run = (deadline_end >= 0) & (deadline_end < end)
     expired_undecided = urgent & expired_in_run & (exits > deadline_end)
+    unextended = expired_undecided & ~apps["extension_granted"].to_numpy(dtype=bool)
     unauth = unauthorised_days(apps, end)
     still_open = ~(is_decided | is_lapsed)
 
@@ -199,6 +200,7 @@ def kpis(log: RunLog) -> dict[str, float]:
         "lapsed_share": _safe_mean(is_lapsed[exited].astype(float)),
         "urgent_extensions_requested": float(extensions.sum()),
         "urgent_expired_undecided": float(expired_undecided.sum()),
+        "urgent_expired_unextended": float(unextended.sum()),
         "unauthorised_person_days": float(unauth.sum()),
     }
     for kind in ("standard", "urgent", "renewal"):

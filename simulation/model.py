@@ -19,9 +19,11 @@ a SeedSequence and returns a log.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -135,6 +137,21 @@ def check_against_rules(scenario: Scenario, rules: triage.Rules) -> None:
             )
 
 
+@contextmanager
+def _collector_skips_setup() -> Iterator[None]:
+    """Freeze the objects that exist before the run, so Python's cyclic collector stops re-scanning them.
+
+    Why: a national run holds millions of per-application values in long-lived lists; each full
+    collection during the run walked them all (about a fifth of the run time), though none of them can be
+    cyclic garbage. Freezing is undone at the end, so nothing is kept alive longer than it would be.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _codes_of(values: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
     lookup = {name: i for i, name in enumerate(names)}
     return np.array([lookup[v] for v in values.tolist()], dtype=np.int64)
@@ -187,7 +204,6 @@ class _Run:
         scenario: Scenario,
         rules: triage.Rules,
         streams: RunStreams,
-        initial_worklist: pd.DataFrame | None,
     ) -> None:
         self.scenario = scenario
         self.rules = rules
@@ -527,7 +543,8 @@ class _Run:
         if len(levels) > 1:
             env.process(self._staffing_changes(levels[1:]))
 
-        env.run(until=self.end)
+        with _collector_skips_setup():
+            env.run(until=self.end)
         return self._log(n_initial)
 
     def _log(self, n_initial: int) -> RunLog:
@@ -616,7 +633,7 @@ def simulate(
             "initial_backlog.worklist: the scenario names a worklist file; load it "
             "(simulation.worklist.read_worklist) and pass it as initial_worklist"
         )
-    run = _Run(scenario, rules, RunStreams(seed_seq), initial_worklist)
+    run = _Run(scenario, rules, RunStreams(seed_seq))
     result = run.execute(initial_worklist)
     log.debug("run of %s: %s", scenario.name, result.state)
     return result

@@ -138,6 +138,7 @@ def test_unauthorised_days_and_urgent_expiry() -> None:
     assert k["unauthorised_person_days_renewal"] == 0  # decided before the authorisation ran out
     assert k["urgent_expired_undecided"] == 1  # number 4 ran out before the run: not counted again
     assert k["urgent_extensions_requested"] == 1
+    assert k["urgent_expired_unextended"] == 0  # number 2's extension was granted
 
 
 def test_longest_wait_per_band_counts_those_still_waiting() -> None:

@@ -111,14 +111,14 @@ def test_erlang_a_share_lapsing_inside_the_ci(erlang_a_logs: list[RunLog]) -> No
     share, _ = erlang_a_expected()
     low, high = kpi_ci(erlang_a_logs, "lapsed_share")
     assert low <= share <= high, f"Erlang A {share:.4f} outside [{low:.4f}, {high:.4f}]"
-    assert high - low < 0.3 * share
+    assert high - low < 0.1 * share
 
 
 def test_erlang_a_mean_wait_inside_the_ci(erlang_a_logs: list[RunLog]) -> None:
     _, wait = erlang_a_expected()
     low, high = kpi_ci(erlang_a_logs, "mean_waiting_list_days")
     assert low <= wait <= high, f"Erlang A {wait:.4f} outside [{low:.4f}, {high:.4f}]"
-    assert high - low < 0.3 * wait
+    assert high - low < 0.1 * wait
 
 
 def test_littles_law_with_lapses(erlang_a_logs: list[RunLog]) -> None:
