@@ -28,6 +28,14 @@ def page() -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Tabs are lazy (only the open one runs): open one as a click would."""
+    at.session_state["tab"] = name
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def frame(at: AppTest, *columns: str) -> pd.DataFrame:
     """The first dataframe shown that has these columns (AppTest does not index dataframes by key)."""
     for d in at.dataframe:
@@ -84,6 +92,7 @@ def test_equity_and_rejects_tables(page: AppTest) -> None:
 
 
 def test_about_reads_the_rules_files(page: AppTest) -> None:
+    open_tab(page, "About")
     criteria = frame(page, "when", "label")
     assert list(criteria["id"]) == [c.id for c in load_criteria().criterion]
     clock = " ".join(page.table[-1].value.to_string().split())
@@ -94,6 +103,8 @@ def test_about_reads_the_rules_files(page: AppTest) -> None:
 
 
 def run_scenario(at: AppTest, reps: int, seed: int, bia_fte: float | None = None, name: str = "") -> None:
+    if at.session_state["tab"] != "Scenario":
+        open_tab(at, "Scenario")
     at.number_input(key="reps").set_value(reps)
     at.number_input(key="seed").set_value(seed)
     if bia_fte is not None:
@@ -133,6 +144,7 @@ def test_paired_comparison_against_a_baseline(page: AppTest) -> None:
 
 
 def test_bad_lever_value_is_a_message_not_a_traceback(page: AppTest) -> None:
+    open_tab(page, "Scenario")
     page.number_input(key="lever_staffing.bia_fte").set_value(-2.0)
     page.button[0].click().run()
     assert not page.exception
@@ -141,6 +153,7 @@ def test_bad_lever_value_is_a_message_not_a_traceback(page: AppTest) -> None:
 
 
 def test_scenario_from_todays_worklist(page: AppTest) -> None:
+    open_tab(page, "Scenario")
     page.checkbox(key="scn_from_worklist").check()
     run_scenario(page, reps=2, seed=3)
     initial = frame(page, "kpi", "ci_low").set_index("kpi").loc["initial_backlog", "mean"]
