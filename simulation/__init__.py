@@ -1,6 +1,6 @@
 """Simulation of a DoLS service: scenarios, the SimPy model, KPIs and replications; the dols-sim CLI.
 
-The public interface (see docs/simulation.md):
+The public interface (see README.md, "Simulation"):
 
 - :mod:`simulation.scenario`: ``load_scenario``, ``scenario_from_toml``, ``scenario_to_toml``,
   ``with_overrides`` and the ``Scenario`` model;

@@ -32,10 +32,16 @@ def test_exactly_two_setup_commands() -> None:
     assert "pip install -e ." in commands[0] and "pytest" in commands[1]
 
 
+def _workdir(tmp_path: Path) -> Path:
+    """A scratch folder with the shipped examples and scenarios, so examples never write into the repo."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    return tmp_path
+
+
 @pytest.mark.parametrize("command", console_commands())
 def test_console_examples_run(command: str, tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios", dirs_exist_ok=True)
+    _workdir(tmp_path)
     args = shlex.split(command)
     assert args[0] == "dols-sim"
     r = subprocess.run(
@@ -49,8 +55,8 @@ def test_console_examples_run(command: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("code", blocks("python"))
-def test_python_examples_run(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
+def test_python_examples_run(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_workdir(tmp_path))
     exec(compile(code, "README.md", "exec"), {})
 
 
