@@ -56,6 +56,20 @@ def csv_bytes(rows: list[dict[str, str]], encoding: str = "utf-8") -> bytes:
     return buf.getvalue().encode(encoding)
 
 
+#: The KPI columns issue 4 requires in replications.csv (beside `replication`).
+REQUIRED_KPIS = (
+    "initial_backlog",
+    "arrivals",
+    "decided",
+    "lapsed_while_waiting",
+    "open_at_end",
+    "mean_wait_days",
+    "within_statutory_share",
+    "unauthorised_person_days",
+    "weeks_to_clear",
+    "cost_total",
+)
+
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 EXAMPLE = SCENARIOS / "example-council.toml"

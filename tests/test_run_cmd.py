@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from simulation.experiment import run_replications
 from simulation.run_cmd import run_cmd, validate_cmd
 from simulation.scenario import load_scenario, with_overrides
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, REQUIRED_KPIS
 
 app = typer.Typer()
 app.command("validate")(validate_cmd)
@@ -74,20 +74,7 @@ def test_run_writes_results_with_overrides(tmp_path: Path) -> None:
     assert (summary["reps"] == 3).any()
     reps = pd.read_csv(out / "replications.csv")
     assert len(reps) == 3
-    required = [
-        "replication",
-        "initial_backlog",
-        "arrivals",
-        "decided",
-        "lapsed_while_waiting",
-        "open_at_end",
-        "mean_wait_days",
-        "within_statutory_share",
-        "unauthorised_person_days",
-        "weeks_to_clear",
-        "cost_total",
-    ]
-    assert set(required) <= set(reps.columns)
+    assert {"replication", *REQUIRED_KPIS} <= set(reps.columns)
     assert (
         reps["initial_backlog"] + reps["arrivals"]
         == reps["decided"] + reps["lapsed_while_waiting"] + reps["open_at_end"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from triage.clock import apply_clock, day_numbers
+from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
 from triage.ingest import ROW, RawExport, read_export
 from triage.policy import order, sort_keys
 from triage.rules import Rules, load_rules
@@ -33,14 +33,7 @@ LEADING_COLUMNS = [
     "priority",
     "reasons",
     "missing_information",
-    "statutory_deadline",
-    "days_waiting",
-    "days_to_deadline",
-    "breached",
-    "urgent_expiry",
-    "urgent_expiring_soon",
-    "extension_due",
-    "authorisation_expiry",
+    *CLOCK_COLUMNS,
     "worklist_group",
 ]
 
