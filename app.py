@@ -27,7 +27,7 @@ from simulation.report import html_report
 from simulation.scenario import Scenario, scenario_from_toml, scenario_to_toml, with_overrides
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
-from triage.rules import Rules, load_rules
+from triage.rulebook import Rules, load_rules
 from triage.summary import TriageSummary, summarise
 from triage.worklist import TriageResult, build_worklist
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from triage.export import write_table
-from triage.rules import load_rules
+from triage.rulebook import load_rules
 from triage.synth import synthesise
 from triage.worklist import build_worklist
 

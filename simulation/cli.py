@@ -18,7 +18,7 @@ from rich.table import Table
 from simulation.run_cmd import run_cmd, validate_cmd
 from triage.errors import DolsSimError
 from triage.export import write_table
-from triage.rules import load_rules
+from triage.rulebook import load_rules
 from triage.summary import TriageSummary, summarise
 from triage.synth import synthesise
 from triage.worklist import build_worklist

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from simulation.compare import paired_comparison
 from simulation.experiment import Results, run_replications
 from simulation.scenario import load_scenario, with_overrides
-from triage.rules import load_criteria
+from triage.rulebook import load_criteria
 from triage.summary import summarise
 from triage.worklist import build_worklist
 

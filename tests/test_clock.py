@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import csv_bytes, make_rows
 from triage.clock import last_day_offset, period_end, standard_deadline, urgent_expiry
-from triage.rules import Timescales, load_timescales
+from triage.rulebook import Timescales, load_timescales
 from triage.worklist import build_worklist
 
 T = load_timescales()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.rules import load_criteria
+from triage.rulebook import load_criteria
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -9,7 +9,7 @@ import pytest
 
 from triage import NO, UNKNOWN, YES, screen
 from triage.errors import RulesError
-from triage.rules import Rules, load_criteria
+from triage.rulebook import Rules, load_criteria
 
 FLAGS = load_criteria().inputs.flags
 

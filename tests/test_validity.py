@@ -20,7 +20,7 @@ from simulation.model import RunLog, simulate
 from simulation.scenario import MONTH_DAYS, Scenario, scenario_from_toml, with_overrides
 from tests.conftest import EXAMPLE, VALIDATION, scenario_file
 from tests.theory import erlang_a, erlang_c_wait
-from triage.rules import load_criteria
+from triage.rulebook import load_criteria
 
 SEED = 7
 MMC = sorted(VALIDATION.glob("mmc_c*.toml"))

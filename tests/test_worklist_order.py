@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import csv_bytes, make_rows
 from triage.errors import RulesError
 from triage.policy import order, sort_keys
-from triage.rules import Rules, load_policies
+from triage.rulebook import Rules, load_policies
 from triage.worklist import build_worklist
 
 AS_OF = date(2026, 3, 20)

@@ -8,7 +8,7 @@ imports the simulation.
 from triage.clock import apply_clock, last_day_offset, period_end, standard_deadline, urgent_expiry
 from triage.errors import DolsSimError, InputFileError, RulesError
 from triage.policy import order, sort_keys
-from triage.rules import Criteria, Policies, Policy, Rules, Timescales, load_rules
+from triage.rulebook import Criteria, Policies, Policy, Rules, Timescales, load_rules
 from triage.screening import NO, UNKNOWN, YES, Screening, screen
 
 __all__ = [

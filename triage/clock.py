@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from triage.rules import Timescales
+from triage.rulebook import Timescales
 
 Counting = Literal["day_one", "day_after"]
 

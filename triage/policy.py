@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from triage.errors import RulesError
-from triage.rules import Policies, Policy
+from triage.rulebook import Policies, Policy
 
 
 def sort_keys(

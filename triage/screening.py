@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from triage.rules import Criteria
+from triage.rulebook import Criteria
 
 YES, NO, UNKNOWN = 1, 0, -1
 

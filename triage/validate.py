@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from triage.ingest import EXTRA, KNOWN_COLUMNS, ROW, RawExport
-from triage.rules import CATEGORICAL_FIELDS, Rules
+from triage.rulebook import CATEGORICAL_FIELDS, Rules
 from triage.screening import NO, UNKNOWN, YES
 
 DATE_COLUMNS = ("received_date", "urgent_start", "current_authorisation_expiry", "completed_date")

@@ -16,7 +16,7 @@ import pandas as pd
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
 from triage.ingest import ROW, RawExport, read_export
 from triage.policy import order, sort_keys
-from triage.rules import Rules, load_rules
+from triage.rulebook import Rules, load_rules
 from triage.screening import NO, YES, screen
 from triage.validate import validate
 

@@ -1,4 +1,4 @@
-"""Load and validate the three rules files (timescales, screening criteria, queue policies).
+"""The rulebook: load and validate the rules files in triage/rules/ (timescales, criteria, policies).
 
 The rules of law and of screening live in one place each, as TOML data beside this module, so a council
 can read them, and replace them with its own (``--timescales`` / ``--criteria``), without a code change.
