@@ -13,8 +13,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.applications import RENEWAL, REQUEST_TYPES, URGENT, BlockBuilder, Clock
+from simulation.applications import (
+    RENEWAL,
+    REQUEST_TYPES,
+    SUPPORT_REASON_CODES,
+    URGENT,
+    BlockBuilder,
+    Clock,
+)
 from simulation.scenario import ScenarioError
+from triage.validate import UNKNOWN_REASON, parse_dates
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "received_date",
@@ -47,9 +55,15 @@ def read_worklist(path: Path | str) -> pd.DataFrame:
     for col in DATE_COLUMNS:
         if col in frame.columns:
             text = frame[col].astype(str).str.strip()
-            text = text.where(~text.isin(["", "NaT", "nan", "None"]))
-            frame[col] = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
+            text = text.where(~text.isin(["NaT", "nan", "None"]), "")
+            # The triage's own date reader: ISO, then DD/MM/YYYY (a worklist re-saved by UK Excel).
+            frame[col] = parse_dates(text)
     return frame
+
+
+def _row(i: int) -> int:
+    """The row a person sees in a spreadsheet (the header is row 1)."""
+    return i + 2
 
 
 def _days(frame: pd.DataFrame, column: str, start: pd.Timestamp) -> np.ndarray:
@@ -80,11 +94,11 @@ def worklist_inputs(
     for name, values in (("received_date", received), ("statutory_deadline", deadline)):
         bad = np.flatnonzero(np.isnan(values))
         if bad.size:
-            raise ScenarioError(f"initial worklist row {bad[0] + 1}: {name} is not a date")
+            raise ScenarioError(f"initial worklist row {_row(bad[0])}: {name} is not a date")
     late = np.flatnonzero(received > 0)
     if late.size:
         raise ScenarioError(
-            f"initial worklist row {late[0] + 1}: received_date is after the scenario start date "
+            f"initial worklist row {_row(late[0])}: received_date is after the scenario start date "
             f"{start_date.isoformat()} (start the scenario on the worklist's as-of date)"
         )
     rtype = _text(frame, "request_type")
@@ -95,16 +109,19 @@ def worklist_inputs(
         if "primary_support_reason" in frame.columns
         else np.full(len(frame), "", dtype=object)
     )
-    reason = np.where(reason == "", "not_recorded", reason)
+    # Triage writes a blank or unrecognised reason as "unknown": both mean not recorded here.
+    reason = np.where(np.isin(reason, ["", UNKNOWN_REASON]), "not_recorded", reason)
     for name, values, allowed in (
         ("request_type", rtype, REQUEST_TYPES),
         ("setting", setting, ("care_home", "hospital")),
         ("priority", band, builder.bands),
+        ("primary_support_reason", reason, SUPPORT_REASON_CODES),
     ):
         bad = np.flatnonzero(~np.isin(values, allowed))
         if bad.size:
             raise ScenarioError(
-                f"initial worklist row {bad[0] + 1}: {name} {values[bad[0]]!r} is not one of {list(allowed)}"
+                f"initial worklist row {_row(bad[0])}: {name} {values[bad[0]]!r}"
+                f" is not one of {list(allowed)}"
             )
     code = np.select([rtype == "urgent", rtype == "renewal"], [URGENT, RENEWAL], 0)
     urgent = code == URGENT

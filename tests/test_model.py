@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import triage
-from simulation.experiment import replication_seed
+from simulation.experiment import replication_seed, run_replications
 from simulation.metrics import unauthorised_days
 from simulation.model import RunLog, simulate
 from simulation.scenario import MONTH_DAYS, ScenarioError
+from simulation.worklist import read_worklist
 from tests.conftest import EXAMPLE, SCENARIOS, VALIDATION, assert_conserved, scenario_file, small
 
 SEED = 20250401
@@ -329,11 +332,45 @@ def test_worklist_is_worked_in_policy_order(rules: triage.Rules) -> None:
 def test_worklist_errors_name_the_row(rules: triage.Rules) -> None:
     bad = worklist()
     bad.loc[2, "priority"] = "amber"
-    with pytest.raises(ScenarioError, match=r"row 3: priority 'amber'"):
+    with pytest.raises(ScenarioError, match=r"row 4: priority 'amber'"):  # spreadsheet rows: header = 1
         run(no_staff(), rules, worklist=bad)
     late = worklist()
     late.loc[1, "received_date"] = pd.Timestamp("2025-05-01")
-    with pytest.raises(ScenarioError, match=r"row 2: received_date is after the scenario start date"):
+    with pytest.raises(ScenarioError, match=r"row 3: received_date is after the scenario start date"):
         run(no_staff(), rules, worklist=late)
     with pytest.raises(ScenarioError, match=r"missing column\(s\) \['priority'\]"):
         run(no_staff(), rules, worklist=worklist().drop(columns="priority"))
+
+
+def test_a_worklist_written_by_triage_runs(tmp_path: Path) -> None:
+    """Triage's own output, blanks and odd support reasons included, starts a simulation (review #1)."""
+    from tests.conftest import csv_bytes, make_rows
+    from triage.export import write_table
+    from triage.worklist import build_worklist
+
+    export = csv_bytes(
+        make_rows(
+            {"primary_support_reason": ""},
+            {"primary_support_reason": "autism"},
+            {"received_date": "2026-11-05", "request_type": "urgent", "urgent_start": "2026-11-05"},
+        )
+    )
+    result = build_worklist(export, date(2026, 11, 23), filename="x.csv")
+    assert set(result.worklist["primary_support_reason"]) == {"unknown", "dementia"}
+    path = tmp_path / "worklist.csv"
+    write_table(result.worklist, path)
+    scenario = no_staff(
+        "horizon.start_date=2026-11-23", "initial_backlog.size=0", f'initial_backlog.worklist="{path}"'
+    )
+    results = run_replications(scenario, 2, 1)
+    assert (results.replications["initial_backlog"] == 3).all()
+
+
+def test_uk_dates_in_a_resaved_worklist_are_day_first(tmp_path: Path) -> None:
+    frame = worklist().copy()
+    for col in ("received_date", "statutory_deadline", "urgent_expiry", "authorisation_expiry"):
+        frame[col] = frame[col].dt.strftime("%d/%m/%Y").fillna("")
+    path = tmp_path / "resaved.csv"
+    frame.to_csv(path, index=False)
+    read = read_worklist(path)
+    assert read["received_date"].tolist() == worklist()["received_date"].tolist()
