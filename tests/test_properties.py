@@ -86,3 +86,31 @@ def test_truncated_files_never_lose_a_row(cut: int) -> None:
         writer.writerow([f"A{i}" if c == "application_id" else v for c, v in BASE_ROW.items()])
     data = buf.getvalue().encode()[:cut]
     _check(data)
+
+
+header_name = st.one_of(
+    st.sampled_from(COLUMNS),
+    st.sampled_from(["row", "rank", "priority", "reasons", "breached", "_extra_fields", "Row", "", "="]),
+    st.text(max_size=10),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    extra=st.lists(header_name, max_size=6),
+    rows=st.lists(st.lists(cell, min_size=0, max_size=len(COLUMNS) + 8), min_size=1, max_size=8),
+)
+def test_any_header_never_loses_a_row(extra: list[str], rows: list[list[str]]) -> None:
+    """Headers of any name (ours, repeated, blank, formula-like) never crash or lose a row (review #3)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([*COLUMNS, *extra])
+    writer.writerows(rows)
+    data = buf.getvalue().encode()
+    expected = _count_records(data)
+    try:
+        result = build_worklist(data, AS_OF, filename="x.csv")
+    except InputFileError as exc:
+        assert expected == 0 or "both mean" in str(exc), exc
+        return
+    assert result.rows_in == expected == len(result.worklist) + len(result.rejects)

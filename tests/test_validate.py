@@ -194,3 +194,32 @@ def test_downloads_are_neutralised_and_keep_numbers() -> None:
     assert back_csv.loc[0, "statutory_deadline"] == "2026-01-21"
     back = pd.read_excel(io.BytesIO(to_xlsx_bytes(result.worklist)))
     assert back.loc[0, "team"] == "'+44 123" and back.loc[0, "days_to_deadline"] == -306
+
+
+def test_no_header_row_error_does_not_echo_a_persons_details() -> None:
+    data = (
+        b"DOLS-1,2026-11-01,Jane Smith,NHS 943 476 5919,care_home\nDOLS-2,2026-11-02,Joe Bloggs,x,hospital\n"
+    )
+    with pytest.raises(InputFileError) as err:
+        read_export(data, "nohdr.csv")
+    message = str(err.value)
+    assert "header row" in message
+    for detail in ("DOLS-1", "Jane", "943", "2026-11-01"):
+        assert detail not in message
+
+
+def test_export_columns_named_like_ours_are_kept_not_overwritten() -> None:
+    rows = make_rows({"priority": "urgent!", "row": "7", "rank": "1", "_extra_fields": "keep me"}, {})
+    result = run(csv_bytes(rows))
+    w = result.worklist.set_index("application_id")
+    assert w.loc["A1", "priority (export)"] == "urgent!" and w.loc["A1", "priority"] == "low"
+    assert w.loc["A1", "row (export)"] == "7" and w.loc["A1", "row"] == 2
+    assert w.loc["A1", "rank (export)"] == "1"
+    assert w.loc["A1", "_extra_fields (export)"] == "keep me"
+    assert len(result.rejects) == 0
+
+
+def test_headers_are_neutralised_too() -> None:
+    rows = make_rows({'=HYPERLINK("http://x")': "a"})
+    text = to_csv_bytes(run(csv_bytes(rows)).worklist).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text.splitlines()[0]

@@ -23,6 +23,7 @@ _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
     """A copy safe to open in Excel: risky text cells prefixed with ', dates as YYYY-MM-DD text."""
     out = df.copy()
+    out.columns = pd.Index([_safe_text(str(c)) for c in out.columns])  # headers are cells too
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_datetime64_any_dtype(s):
@@ -34,6 +35,10 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
                 text = text.where(~risky, "'" + text)
             out[col] = text
     return out
+
+
+def _safe_text(text: str) -> str:
+    return "'" + text if text.startswith(_DANGEROUS) else text
 
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:

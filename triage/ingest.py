@@ -50,6 +50,16 @@ KNOWN_COLUMNS = (
     "outcome",
 )
 REQUIRED_COLUMNS = ("application_id", "received_date")
+#: Names the worklist and rejects use for what they add. An export column with one of these names is
+#: kept, renamed "<name> (export)", so it is neither overwritten nor mistaken for ours.
+RESERVED_COLUMNS = frozenset(
+    {
+        "row", "_extra_fields", "rank", "band colour", "priority", "reasons", "missing_information",
+        "statutory_deadline", "days_waiting", "days_to_deadline", "breached", "urgent_expiry",
+        "urgent_expiring_soon", "extension_due", "authorisation_expiry", "worklist_group",
+        "data_warnings", "problems",
+    }
+)  # fmt: skip
 ROW = "row"  # the Excel-style row number column added to every table
 EXTRA = "_extra_fields"  # values beyond the header's width, kept so nothing is lost
 _SPARE_COLUMNS = 8
@@ -135,11 +145,13 @@ def _read_csv_text(text: str, name: str) -> pd.DataFrame:
 
 
 def _unique_header(header: list[str]) -> list[str]:
-    """Blank or repeated header cells get a suffix, so no column (and no value) is dropped."""
+    """Blank, repeated or reserved header cells are renamed, so no column (and no value) is dropped."""
     seen: dict[str, int] = {}
     out = []
     for i, h in enumerate(header):
         h = h if h.strip() else f"column_{i + 1}"
+        if h.strip().lower() in RESERVED_COLUMNS:
+            h = f"{h} (export)"
         if h in seen:
             seen[h] += 1
             h = f"{h}_{seen[h]}"
@@ -276,9 +288,10 @@ def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
     df = df.rename(columns=mapping)
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
+        # The header is not echoed: in a file without a header row it is the first person's details.
         raise InputFileError(
-            f"{name}: no {' or '.join(missing)} column (found: {_preview(df.columns)}); "
-            "expected the columns in the README's input table"
+            f"{name}: no {' or '.join(missing)} column in the first row ({_count_columns(df)} columns); "
+            "is the header row missing? Expected the columns in the README's input table"
         )
     cells = df.drop(columns=[ROW])
     blank = ~(cells != "").any(axis=1).to_numpy()
@@ -290,7 +303,5 @@ def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
     return RawExport(df, name, encoding, renamed, skipped)
 
 
-def _preview(columns: pd.Index, limit: int = 6) -> str:
-    names = [str(c) for c in columns if c not in (ROW, EXTRA)]
-    shown = ", ".join(n[:30] for n in names[:limit])
-    return shown + (", ..." if len(names) > limit else "") if shown else "none"
+def _count_columns(df: pd.DataFrame) -> int:
+    return len([c for c in df.columns if c not in (ROW, EXTRA)])
