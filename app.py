@@ -9,9 +9,11 @@ Run: ``dols-sim app`` (or ``streamlit run app.py``).
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from functools import partial
 from importlib.metadata import version
@@ -23,7 +25,8 @@ import streamlit as st
 from simulation import charts
 from simulation.compare import paired_comparison
 from simulation.experiment import Results, run_replications
-from simulation.report import html_report
+from simulation.model import check_against_rules
+from simulation.report import assumptions, html_report
 from simulation.scenario import Scenario, scenario_from_toml, scenario_to_toml, with_overrides
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
@@ -35,6 +38,7 @@ ROOT = Path(__file__).parent
 EXAMPLE = ROOT / "examples" / "open_applications.csv"
 SCENARIOS = ROOT / "scenarios"
 EXAMPLE_AS_OF = date(2026, 11, 23)  # the date the shipped synthetic export was made for
+MAX_PAGE_REPS = 200  # the page's workers are shared by every session; bigger runs belong in `dols-sim run`
 Run = tuple[str, int, int, Results]  # a kept scenario run: its TOML, seed, replications, results
 BAND_MARKER = {"high": "🔴", "unscreened": "⚪", "medium": "🟠", "low": "🟢"}
 
@@ -228,6 +232,12 @@ def _get(scenario: Scenario, path: str) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+def worklist_fingerprint(worklist: pd.DataFrame) -> str:
+    """A digest of the worklist's content (no data kept), to key cached runs started from it."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(worklist, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 @st.cache_resource
 def replication_pool() -> ProcessPoolExecutor:
     """One pool of worker processes for the whole server, shared by every session.
@@ -251,17 +261,41 @@ def run_cached(
 ) -> Results:
     """Cached in memory on (scenario as TOML, reps, seed, worklist): the same run is never done twice."""
     bar = st.progress(0.0, text="Running replications...")
-    results = run_replications(
-        scenario_from_toml(toml_text),
-        reps,
-        seed,
-        rules=rules(),
-        initial_worklist=_worklist,
-        progress=lambda done, total: bar.progress(done / total, text=f"Replication {done} of {total}"),
-        executor=replication_pool(),
-    )
+    scenario = scenario_from_toml(toml_text)
+    for attempt in (1, 2):
+        try:
+            results = run_replications(
+                scenario,
+                reps,
+                seed,
+                rules=rules(),
+                initial_worklist=_worklist,
+                progress=lambda done, total: bar.progress(
+                    done / total, text=f"Replication {done} of {total}"
+                ),
+                executor=replication_pool(),
+            )
+            break
+        except BrokenProcessPool:  # a worker died (e.g. out of memory): a fresh pool for everyone, once
+            replication_pool.clear()
+            if attempt == 2:
+                raise DolsSimError(
+                    "the simulation workers stopped unexpectedly; try fewer replications"
+                ) from None
     bar.empty()
     return results
+
+
+def check_page_scenario(scenario: Scenario) -> Scenario:
+    """What a scenario must also satisfy to run on the page (raises DolsSimError with one line)."""
+    check_against_rules(scenario, rules())  # e.g. a date-dependent or unknown queue policy
+    if scenario.initial_backlog.worklist:
+        # A file path in a scenario would be read on the server: start from the Triage tab instead.
+        raise DolsSimError(
+            "initial_backlog.worklist: not used on the page; upload the export on the Triage tab "
+            "and tick 'Start from today's worklist'"
+        )
+    return scenario
 
 
 def _scenario_source() -> Scenario | None:
@@ -279,7 +313,7 @@ def _scenario_source() -> Scenario | None:
             return None
         text, where = up.getvalue().decode("utf-8", errors="replace"), up.name
     try:
-        return scenario_from_toml(text, source=where)
+        return check_page_scenario(scenario_from_toml(text, source=where))
     except DolsSimError as exc:
         st.error(f"This scenario cannot be used: {exc}")
         return None
@@ -315,7 +349,7 @@ def scenario_tab() -> None:
             value=base.assessment.proportionate,
             key="lever_proportionate",
         )
-        reps = int(c[2].number_input("Replications", 2, 500, 20, key="reps"))
+        reps = int(c[2].number_input("Replications", 2, MAX_PAGE_REPS, 20, key="reps"))
         seed = int(c[3].number_input("Seed", 0, 2**31 - 1, 42, key="seed"))
         run_name = st.text_input("Name this run", value=f"Run {len(_runs()) + 1}", key="run_name")
         submitted = st.form_submit_button("Run", type="primary")
@@ -332,7 +366,8 @@ def scenario_tab() -> None:
             st.error(str(exc))
             return
         initial = worklist if from_worklist else None
-        key = f"{st.session_state.get('worklist_as_of')}:{len(worklist)}" if initial is not None else ""
+        # The cache is shared by every session: key it on the worklist's content, not its size.
+        key = worklist_fingerprint(initial) if initial is not None else ""
         toml_text = scenario_to_toml(scenario)
         try:
             results = run_cached(toml_text, reps, seed, key, initial)
@@ -376,6 +411,10 @@ def show_run(name: str) -> None:
     if len(waits):
         st.markdown("##### Waits and share decided within the statutory time")
         st.dataframe(waits, hide_index=True, key="waits_table")
+    note = worklist_note(results)
+    if note:
+        st.caption(note)
+        toml_text = "".join(f"# {line}\n" for line in note.split("; ")) + toml_text
     d = st.columns(4)
     d[0].download_button("Scenario (TOML)", toml_text, f"{name}.toml", "application/toml")
     d[1].download_button("KPI summary (CSV)", partial(to_csv_bytes, s), f"{name}-summary.csv", "text/csv")
@@ -420,6 +459,20 @@ def run_report(name: str, run: Run, baseline: str | None, base_run: Run | None) 
         charts=[charts.backlog_over_time(results.backlog)],
         comparison=comparison,
         baseline_name=baseline if comparison is not None else None,
+        notes=[note] if (note := worklist_note(results)) else [],
+        assumed=assumptions(rules().timescales),
+    )
+
+
+def worklist_note(results: Results) -> str:
+    """Say so when a run started from an uploaded worklist (the TOML's initial_backlog was not used)."""
+    rows = results.manifest.get("initial_worklist_rows")
+    if not rows:
+        return ""
+    start = results.manifest["scenario"]["horizon"]["start_date"]
+    return (
+        f"Started from today's worklist: {rows:,} open applications as of {start}; "
+        "the initial_backlog settings were not used."
     )
 
 
@@ -463,6 +516,8 @@ def about_tab() -> None:
         "Safeguards teams. All data shown by default is synthetic. Uploads stay in memory and are never "
         "saved or logged; no usage statistics are sent."
     )
+    st.markdown("#### What the simulation assumes")
+    st.markdown("\n".join(f"- {a}" for a in assumptions(t)))
     st.markdown("#### The law's clock in use")
     st.table(
         pd.DataFrame(

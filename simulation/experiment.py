@@ -222,9 +222,13 @@ def run_replications(
             executor.submit(run_one, scenario, i, seed, rules=rules, initial_worklist=initial_worklist)
             for i in range(reps)
         ]
-        for finished, _ in enumerate(as_completed(futures), start=1):
-            if progress is not None:
-                progress(finished, reps)
+        try:
+            for finished, _ in enumerate(as_completed(futures), start=1):
+                if progress is not None:
+                    progress(finished, reps)
+        finally:  # interrupted (a page rerun, Ctrl+C, a failed replication): free the shared workers
+            for f in futures:
+                f.cancel()
         done = [f.result() for f in futures]  # in replication order, whatever order they finished
     wall = time.perf_counter() - clock
     log.info("%d replications of %s in %.2f s", reps, scenario.name, wall)

@@ -16,20 +16,29 @@ from importlib.metadata import version
 import altair as alt
 import pandas as pd
 
-ASSUMPTIONS = (
-    "Each application needs a best interests assessment and a mental health assessment by different "
-    "people, then sign-off by an authoriser.",
-    "Arrivals are Poisson each month (with growth and seasonality as set); every arrival is banded by the "
-    "same screening rules as the triage worklist, and waits under the chosen queue policy.",
-    "Urgent authorisations last 7 days; one 7-day extension is requested when undecided; after that, and "
-    "after day 21 for standard requests, each day undecided counts as a person-day deprived without "
-    "authorisation.",
-    "While waiting, an application can lapse (death, discharge, move, regained capacity) with a daily "
-    "hazard by setting; lapsed applications are withdrawn, not decided.",
-    "Granted authorisations produce a renewal request 28 days before they expire.",
-    "Confidence intervals are 95% t-intervals across independent replications; runs compared at the same "
-    "seed share random numbers (common random numbers), so differences are paired.",
-)
+from triage.rulebook import Timescales
+
+
+def assumptions(timescales: Timescales) -> tuple[str, ...]:
+    """What the model assumes, in plain words, with the day counts read from the timescales file."""
+    t = timescales
+    return (
+        "Each application needs a best interests assessment and a mental health assessment by different "
+        "people, then sign-off by an authoriser.",
+        "Arrivals are Poisson each month (with growth and seasonality as set); every arrival is banded by "
+        "the same screening rules as the triage worklist, and waits under the chosen queue policy.",
+        f"Urgent authorisations last {t.urgent.period_days} days; one {t.urgent.max_extension_days}-day "
+        "extension is requested when undecided; after that, and after day "
+        f"{t.standard.assessment_period_days} for standard requests, each day undecided counts as a "
+        "person-day deprived without authorisation.",
+        "While waiting, an application can lapse (death, discharge, move, regained capacity) with a daily "
+        "hazard by setting; lapsed applications are withdrawn, not decided.",
+        "Granted authorisations produce a renewal request "
+        f"{t.standard_authorisation.renewal_request_window_days} days before they expire.",
+        "Confidence intervals are 95% t-intervals across independent replications; runs compared at the "
+        "same seed share random numbers (common random numbers), so differences are paired.",
+    )
+
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1000px;margin:2em auto;
@@ -73,6 +82,7 @@ def html_report(
     comparison: pd.DataFrame | None = None,
     baseline_name: str | None = None,
     notes: Sequence[str] = (),
+    assumed: Sequence[str] = (),
 ) -> str:
     """The report as one HTML string (write it with ``Path.write_text`` or offer it as a download)."""
     when = datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -95,6 +105,7 @@ def html_report(
     if charts:
         parts.append("<h2>Charts</h2>")
         parts += [f"<div class='chart'>{chart_svg(c)}</div>" for c in charts]
-    parts += ["<h2>Assumptions</h2><ul>", *[f"<li>{html.escape(a)}</li>" for a in ASSUMPTIONS], "</ul>"]
+    if assumed:
+        parts += ["<h2>Assumptions</h2><ul>", *[f"<li>{html.escape(a)}</li>" for a in assumed], "</ul>"]
     parts += ["<h2>Scenario as run</h2>", f"<pre>{html.escape(scenario_toml)}</pre>", "</body></html>"]
     return "\n".join(parts)

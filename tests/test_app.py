@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from simulation.compare import paired_comparison
 from simulation.experiment import Results, run_replications
 from simulation.scenario import load_scenario, with_overrides
+from triage.errors import DolsSimError
 from triage.rulebook import load_criteria
 from triage.summary import summarise
 from triage.worklist import build_worklist
@@ -158,3 +159,19 @@ def test_scenario_from_todays_worklist(page: AppTest) -> None:
     run_scenario(page, reps=2, seed=3)
     initial = frame(page, "kpi", "ci_low").set_index("kpi").loc["initial_backlog", "mean"]
     assert initial == len(build_worklist(EXAMPLE, date(2026, 11, 23)).worklist)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (['queue.policy="statutory_then_band"'], "changes from day to day"),
+        (['queue.policy="random"'], "queue.policy: must be one of"),
+        (["initial_backlog.size=0", 'initial_backlog.worklist="/etc/passwd"'], "not used on the page"),
+    ],
+)
+def test_scenarios_the_page_cannot_run_are_a_message(overrides: list[str], message: str) -> None:
+    from app import check_page_scenario
+
+    scenario = with_overrides(load_scenario(ROOT / "scenarios" / "example-council.toml"), overrides)
+    with pytest.raises(DolsSimError, match=message):
+        check_page_scenario(scenario)

@@ -61,3 +61,13 @@ def test_paired_comparison_refuses_unpaired_runs(runs: tuple) -> None:
     base, more, _ = runs
     with pytest.raises(DolsSimError, match="same seed"):
         paired_comparison(base, more.iloc[:2])
+
+
+def test_assumptions_read_the_timescales_file() -> None:
+    from simulation.report import assumptions
+    from triage.rulebook import Timescales, UrgentClock
+
+    default = " ".join(assumptions(Timescales()))
+    assert "last 7 days" in default and "after day 21" in default and "28 days before" in default
+    longer = " ".join(assumptions(Timescales(urgent=UrgentClock(period_days=21))))
+    assert "last 21 days" in longer
