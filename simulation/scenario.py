@@ -67,6 +67,12 @@ MONTH_DAYS = 365.25 / 12
 Share = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
+#: Upper bounds well above England as a whole (about 28,000 requests a month, a few thousand assessors),
+#: so a typo (an extra three noughts) is an error naming the key, not a run that never ends.
+MAX_REQUESTS_PER_MONTH = 200_000
+MAX_STAFF = 50_000
+Requests = Annotated[float, Field(ge=0, le=MAX_REQUESTS_PER_MONTH)]
+Staff = Annotated[float, Field(ge=0, le=MAX_STAFF)]
 
 
 class ScenarioError(DolsSimError):
@@ -74,7 +80,8 @@ class ScenarioError(DolsSimError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # allow_inf_nan=False: "inf" or "nan" in a file or --set is a mistake, and would hang or mislead a run.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 # ---- building blocks ------------------------------------------------------------------------------------
@@ -159,12 +166,12 @@ class Mix(_Model):
 class Demand(_Model):
     """Requests arriving from managing authorities (care homes and hospitals)."""
 
-    applications_per_month: NonNegative
+    applications_per_month: Requests
     growth_pct_per_year: Annotated[float, Field(ge=-100)] = 0.0
     #: Month-of-year multipliers, January first; rescaled to average 1.
     seasonality: Annotated[list[NonNegative], Field(min_length=12, max_length=12)] = [1.0] * 12
     #: Expected requests in months 1, 2, ... of the horizon (repeated if shorter); replaces the above.
-    observed_monthly_counts: list[NonNegative] = []
+    observed_monthly_counts: list[Requests] = []
     mix: Mix = Mix()
     #: Share of requests whose form says "yes" to each screening flag (absent flag: never "yes").
     flags: dict[str, Share] = {}
@@ -235,15 +242,15 @@ class Vacancies(_Model):
 class Staffing(_Model):
     """Who does the work: in-house and independent BIAs, mental health assessors, authorisers."""
 
-    bia_fte: NonNegative
+    bia_fte: Staff
     bia_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 22.5
     bia_hours_per_assessment: Distribution = Distribution(kind="lognormal", mean=12.0, sd=4.0)
-    independent_bia_per_month: NonNegative = 0.0
+    independent_bia_per_month: Requests = 0.0
     independent_bia_days: Distribution = Distribution(kind="fixed", mean=14.0)
-    mental_health_assessors: NonNegative = 1.0
+    mental_health_assessors: Staff = 1.0
     mha_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 30.0
     mha_hours_per_assessment: Distribution = Distribution(kind="fixed", mean=3.0)
-    authorisers: NonNegative = 1.0
+    authorisers: Staff = 1.0
     authoriser_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 7.5
     authoriser_hours_per_sign_off: Distribution = Distribution(kind="fixed", mean=1.0)
     changes: list[StaffingChange] = []

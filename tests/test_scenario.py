@@ -179,3 +179,18 @@ def test_scenario_is_frozen() -> None:
     s = minimal()
     with pytest.raises(ValueError, match="frozen"):
         s.staffing.bia_fte = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("staffing.bia_fte=inf", "staffing.bia_fte: input should be a finite number"),
+        ("staffing.independent_bia_per_month=nan", "independent_bia_per_month: input should be a finite"),
+        ("demand.applications_per_month=1e9", "demand.applications_per_month: must be <= 200000"),
+        ("staffing.changes=[{from_month=2, bia_fte_change=nan}]", r"staffing.changes\[0\].bia_fte_change"),
+    ],
+)
+def test_infinite_nan_and_absurd_values_are_refused(override: str, message: str) -> None:
+    """Review #7: these used to hang a run, crash it, or give wrong numbers silently."""
+    with pytest.raises(ScenarioError, match=message):
+        with_overrides(load_scenario(REPO / "scenarios" / "example-council.toml"), [override])
