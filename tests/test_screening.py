@@ -68,7 +68,8 @@ def test_renewals(rules: Rules) -> None:
     s = screen(
         columns(3, request_type="renewal", change_since_last_authorisation=[YES, NO, UNKNOWN]), rules.criteria
     )
-    assert s.band.tolist() == ["medium", "low", "low"]
+    # the third: "change" is blank, and a change would make it medium, so it cannot be called low
+    assert s.band.tolist() == ["medium", "low", "unscreened"]
     assert "renewal_with_change" in s.reasons()[0]
     assert "renewal_no_change" in s.reasons()[1]
     assert s.missing_information()[2] == "change_since_last_authorisation"
@@ -139,3 +140,28 @@ def test_own_criteria_file(tmp_path: Path) -> None:
 def test_broken_criteria_file_is_a_clear_error(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(RulesError, match=message):
         load_criteria(_criteria_file(tmp_path, HEADER + body))
+
+
+@pytest.mark.parametrize(
+    ("answers", "band"),
+    [
+        ({"one_to_one": UNKNOWN}, "unscreened"),  # settled, no objection, but 1:1 not answered
+        ({"end_of_life": YES, "objecting": UNKNOWN}, "unscreened"),  # end of life, objection unknown
+        ({"end_of_life": YES}, "low"),
+        ({"fluctuating_capacity": YES, "objecting": UNKNOWN}, "medium"),  # at least medium, blank listed
+        ({"end_of_life": UNKNOWN}, "low"),  # read only by a low criterion: not needed for low
+    ],
+)
+def test_low_needs_every_higher_question_answered(rules: Rules, answers: dict[str, int], band: str) -> None:
+    """Review #9: a single blank on a high question is not "low" (the CQC: incomplete forms)."""
+    s = screen(columns(**answers), rules.criteria)
+    assert s.band.tolist() == [band]
+    blanks = [k for k, v in answers.items() if v == UNKNOWN]
+    assert s.missing_information()[0].split("; ") == (blanks or [""])
+
+
+def test_renewal_no_change_with_blanks_is_not_low(rules: Rules) -> None:
+    s = screen(
+        columns(request_type="renewal", change_since_last_authorisation=NO, restraint=UNKNOWN), rules.criteria
+    )
+    assert s.band.tolist() == ["unscreened"]

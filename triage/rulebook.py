@@ -111,6 +111,7 @@ class Criteria(_Frozen):
 
     bands: list[str]
     no_criterion_band: str = "unscreened"
+    complete_form_for: list[str] = []
     inputs: ScreeningInputs
     criterion: list[Criterion]
 
@@ -120,6 +121,9 @@ class Criteria(_Frozen):
             raise ValueError(f"bands: must be a non-empty list of distinct names, got {self.bands}")
         if self.no_criterion_band in self.bands:
             raise ValueError(f"no_criterion_band: '{self.no_criterion_band}' must not also be in bands")
+        odd = set(self.complete_form_for) - set(self.bands)
+        if odd:
+            raise ValueError(f"complete_form_for: {sorted(odd)} not in bands {self.bands}")
         unknown_ro = set(self.inputs.renewal_only) - set(self.inputs.flags)
         if unknown_ro:
             raise ValueError(f"inputs.renewal_only: {sorted(unknown_ro)} not in inputs.flags")
@@ -153,6 +157,19 @@ class Criteria(_Frozen):
                         f"or {sorted(CATEGORICAL_FIELDS)})"
                     )
         return self
+
+    def questions_above(self, band: str) -> list[str]:
+        """The yes/no questions read by criteria of bands higher than ``band``."""
+        rank = self.bands.index(band)
+        return sorted(
+            {
+                f
+                for c in self.criterion
+                if self.bands.index(c.band) < rank
+                for f in c.when
+                if f in self.inputs.flags
+            }
+        )
 
     @property
     def all_bands(self) -> list[str]:

@@ -6,7 +6,9 @@ itself) band applications with the very same code.
 
 Yes/no screening fields are encoded as small integers: 1 = yes, 0 = no, -1 = not known (blank). A blank
 never satisfies a condition, so an application with a blank form is not "low": when no criterion fires
-its band is the criteria file's ``no_criterion_band`` and ``missing_information`` lists the blanks.
+its band is the criteria file's ``no_criterion_band`` and ``missing_information`` lists the blanks; and a
+band in ``complete_form_for`` (low, by default) is given only when every question a higher band reads
+is answered.
 """
 
 from __future__ import annotations
@@ -92,7 +94,6 @@ def screen(columns: Mapping[str, np.ndarray], criteria: Criteria) -> Screening:
     none_rank = len(all_bands) - 1
     ranks = np.where(fired, crit_rank[None, :], none_rank)
     band_rank = ranks.min(axis=1) if len(ids) else np.full(n, none_rank, dtype=np.int64)
-    band = np.asarray(all_bands, dtype=object)[band_rank]
 
     flags = tuple(criteria.inputs.flags)
     missing = np.zeros((n, len(flags)), dtype=bool)
@@ -108,6 +109,12 @@ def screen(columns: Mapping[str, np.ndarray], criteria: Criteria) -> Screening:
         if field in criteria.inputs.renewal_only:
             blank &= is_renewal
         missing[:, j] = blank
+    for needs_complete in criteria.complete_form_for:
+        rank = criteria.bands.index(needs_complete)
+        questions = [flags.index(f) for f in criteria.questions_above(needs_complete)]
+        incomplete = missing[:, questions].any(axis=1) if questions else np.zeros(n, dtype=bool)
+        band_rank = np.where((band_rank == rank) & incomplete, none_rank, band_rank)
+    band = np.asarray(all_bands, dtype=object)[band_rank]
     return Screening(
         band=band,
         band_rank=band_rank,
