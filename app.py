@@ -390,10 +390,6 @@ def _kpi(summary: pd.DataFrame, kpi: str) -> pd.Series:
     return summary.set_index("kpi").loc[kpi]
 
 
-def _fmt_ci(row: pd.Series, fmt: str) -> str:
-    return f"{fmt.format(row['mean'])} ({fmt.format(row['ci_low'])} to {fmt.format(row['ci_high'])})"
-
-
 def show_run(name: str) -> None:
     toml_text, seed, reps, results = _runs()[name]
     s = results.summary

@@ -118,17 +118,3 @@ def backlog_over_time(backlog: pd.DataFrame, title: str = "Open applications ove
         ],
     )
     return alt.layer(band_area, line)
-
-
-def kpi_bars(table: pd.DataFrame, value: str, group: str, title: str, fmt: str = ",.0f") -> alt.Chart:
-    """A bar per group with an error bar from ci_low to ci_high when present."""
-    bars = (
-        alt.Chart(table, title=title)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{value}:Q", title=value.replace("_", " "), axis=alt.Axis(format=fmt)),
-            y=alt.Y(f"{group}:N", title=None, sort=list(table[group])),
-            tooltip=[group, alt.Tooltip(f"{value}:Q", format=fmt)],
-        )
-    )
-    return bars

@@ -7,7 +7,7 @@ never a traceback. Nothing from an application row is printed: the terminal gets
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from rich.table import Table
 from simulation.run_cmd import run_cmd, validate_cmd
 from triage.errors import DolsSimError
 from triage.export import write_table
-from triage.rulebook import load_rules
+from triage.rulebook import Rules, load_rules
 from triage.summary import TriageSummary, summarise
 from triage.synth import synthesise
 from triage.worklist import build_worklist
@@ -34,15 +34,18 @@ err_console = Console(stderr=True)
 
 
 def parse_as_of(text: str | None) -> date:
-    """``YYYY-MM-DD`` (or DD/MM/YYYY), defaulting to today."""
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (as in exports), defaulting to today; a plausible DoLS date."""
     if text is None:
         return date.today()
-    for parse in (date.fromisoformat, lambda t: date(int(t[6:10]), int(t[3:5]), int(t[0:2]))):
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return parse(text)
-        except (ValueError, IndexError):
+            parsed = datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
             continue
-    raise DolsSimError(f"--as-of '{text}': not a date (expected YYYY-MM-DD)")
+        if not date(2009, 4, 1) <= parsed <= date(2100, 12, 31):
+            raise DolsSimError(f"--as-of '{text}': expected a date from 2009-04-01 (the DoLS began) to 2100")
+        return parsed
+    raise DolsSimError(f"--as-of '{text}': not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
 
 
 @app.command()
@@ -57,18 +60,21 @@ def triage(
     ] = None,
     criteria: Annotated[Path | None, typer.Option(help="Your own screening criteria TOML.")] = None,
     timescales: Annotated[Path | None, typer.Option(help="Your own statutory timescales TOML.")] = None,
+    policies: Annotated[
+        Path | None, typer.Option(help="Your own queue policies TOML (needed for your own band names).")
+    ] = None,
     policy: Annotated[
         str | None, typer.Option(help="Worklist order (a policy id in the policies file).")
     ] = None,
 ) -> None:
     """Rank today's open applications by priority and statutory deadline, and explain why."""
-    rules = load_rules(timescales=timescales, criteria=criteria)
+    rules = load_rules(timescales=timescales, criteria=criteria, policies=policies)
     result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy)
     if out:
         write_table(result.worklist, out, "worklist")
     if rejects:
         write_table(result.rejects, rejects, "rejects")
-    print_summary(summarise(result, rules.criteria.all_bands), result.as_of)
+    print_summary(summarise(result, rules.criteria.all_bands), result.as_of, rules)
     if out:
         console.print(f"Worklist: {len(result.worklist)} rows -> {out}")
     if len(result.rejects):
@@ -86,14 +92,15 @@ HEADERS = {
 }
 
 
-def print_summary(s: TriageSummary, as_of: date) -> None:
+def print_summary(s: TriageSummary, as_of: date, rules: Rules) -> None:
     """Counts only (no row contents): safe for a shared terminal or a log."""
     console.print(
         f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {s.rows_in} rows in, "
         f"{s.accepted} on the worklist, {s.rejected} refused"
     )
     console.print(
-        f"Past statutory deadline: [bold red]{s.breached}[/bold red] · urgent expiring within 7 days: "
+        f"Past statutory deadline: [bold red]{s.breached}[/bold red] · urgent expiring within "
+        f"{rules.timescales.alerts.urgent_expiring_within_days} days: "
         f"[bold]{s.urgent_expiring_soon}[/bold] · extension decision due: [bold]{s.extension_due}[/bold]"
     )
     for title, table in (
@@ -108,6 +115,9 @@ def print_summary(s: TriageSummary, as_of: date) -> None:
         for row in table.itertuples(index=False):
             t.add_row(*(f"{v:.0f}" if isinstance(v, float) else str(v) for v in row))
         console.print(t)
+    if s.rejected:
+        counts = ", ".join(f"{r.column} {r.rows}" for r in s.rejects_by_column.itertuples())
+        console.print(f"Refused rows by the column at fault: {counts}")
 
 
 @app.command()

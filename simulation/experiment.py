@@ -266,13 +266,16 @@ def write_results(results: Results, out_dir: Path | str) -> dict[str, Path]:
     except OSError as exc:
         raise ScenarioError(f"--out: cannot create {out}: {exc.strerror}") from None
     paths = {name: out / name for name in ("summary.csv", "replications.csv", "backlog.csv", "waits.csv")}
-    results.summary.to_csv(paths["summary.csv"], index=False, lineterminator="\n")
-    results.replications.to_csv(paths["replications.csv"], index=False, lineterminator="\n")
-    backlog = results.backlog.assign(date=results.backlog["date"].dt.strftime("%Y-%m-%d"))
-    backlog.to_csv(paths["backlog.csv"], index=False, lineterminator="\n")
-    results.waits.to_csv(paths["waits.csv"], index=False, lineterminator="\n")
     paths["manifest.json"] = out / "manifest.json"
-    paths["manifest.json"].write_text(
-        json.dumps(results.manifest, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+    try:
+        results.summary.to_csv(paths["summary.csv"], index=False, lineterminator="\n")
+        results.replications.to_csv(paths["replications.csv"], index=False, lineterminator="\n")
+        backlog = results.backlog.assign(date=results.backlog["date"].dt.strftime("%Y-%m-%d"))
+        backlog.to_csv(paths["backlog.csv"], index=False, lineterminator="\n")
+        results.waits.to_csv(paths["waits.csv"], index=False, lineterminator="\n")
+        paths["manifest.json"].write_text(
+            json.dumps(results.manifest, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+    except OSError as exc:
+        raise ScenarioError(f"--out: cannot write into {out}: {exc.strerror} ({exc.filename})") from None
     return paths

@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
@@ -24,7 +25,7 @@ from rich.table import Table
 
 import triage
 from simulation.experiment import Results, initial_worklist_for, run_replications, write_results
-from simulation.model import check_against_rules
+from simulation.model import check_against_rules, simulate
 from simulation.scenario import Scenario, load_scenario, with_overrides
 from triage.errors import DolsSimError
 
@@ -109,8 +110,10 @@ def kpi_table(results: Results, currency: str = "GBP") -> Table:
 def validate_cmd(scenario: ScenarioArg, set_: SetOption = None) -> None:
     """Check a scenario file (and any --set overrides) without running it."""
     try:
-        s, _ = _prepare(scenario, set_)
+        s, rules = _prepare(scenario, set_)
         worklist = initial_worklist_for(s, scenario.parent)
+        if worklist is not None:  # a one-month dry run checks the worklist exactly as `run` will
+            simulate(with_overrides(s, ["horizon.months=1"]), np.random.SeedSequence(0), rules, worklist)
     except DolsSimError as exc:
         _fail(exc)
     backlog = (

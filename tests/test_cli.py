@@ -49,6 +49,8 @@ def test_shipped_example_is_what_synth_makes() -> None:
     [
         (["triage", "nope.csv", "--as-of", "2026-11-23"], "nope.csv: file not found"),
         (["triage", str(EXAMPLE), "--as-of", "23rd Nov"], "--as-of '23rd Nov': not a date"),
+        (["triage", str(EXAMPLE), "--as-of", "31/12/2026x"], "not a date"),
+        (["triage", str(EXAMPLE), "--as-of", "0001-01-01"], "expected a date from 2009-04-01"),
         (["triage", str(EXAMPLE), "--out", "w.pdf"], "expected an output file ending .csv or .xlsx"),
         (["triage", str(EXAMPLE), "--criteria", "missing.toml"], "rules file not found"),
         (["triage", str(EXAMPLE), "--policy", "random"], "unknown queue policy 'random'"),
@@ -88,3 +90,53 @@ def test_synthetic_mix_is_realistic() -> None:
     assert set(df["setting"]) == {"care_home", "hospital"}
     assert (df["request_type"] == "renewal").any()
     assert df["age"].astype(int).min() >= 18
+
+
+def test_own_band_names_with_own_policies(tmp_path: Path) -> None:
+    """A council's red/amber/green criteria need a policies file that orders those bands (review #16)."""
+    criteria = tmp_path / "rag.toml"
+    criteria.write_text(
+        'bands = ["red", "amber", "green"]\n[inputs]\nflags = ["objecting", "restraint"]\n'
+        '[[criterion]]\nid = "obj"\nlabel = "Objecting"\nband = "red"\nwhen = { objecting = true }\n'
+        '[[criterion]]\nid = "calm"\nlabel = "Settled"\nband = "green"\n'
+        "when = { objecting = false, restraint = false }\n"
+    )
+    policies = tmp_path / "policies.toml"
+    text = Path("triage/rules/queue_policies.toml").read_text()
+    text = text.replace(
+        'band_order = ["high", "unscreened", "medium", "low"]',
+        'band_order = ["red", "unscreened", "amber", "green"]',
+    )
+    text = text.replace(
+        "high = 0\nunscreened = 0\nmedium = 28\nlow = 56", "red = 0\nunscreened = 0\namber = 28\ngreen = 56"
+    )
+    policies.write_text(text)
+    out = tmp_path / "w.csv"
+    assert (
+        dols_sim("triage", str(EXAMPLE), "--criteria", str(criteria)).returncode == 2
+    )  # bands unknown to policies
+    r = dols_sim(
+        "triage", str(EXAMPLE), "--as-of", "2026-11-23", "--criteria", str(criteria),
+        "--policies", str(policies), "--out", str(out),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert set(pd.read_csv(out, encoding="utf-8-sig")["priority"]) <= {"red", "amber", "green", "unscreened"}
+
+
+def test_validate_checks_a_worklist_like_run_does(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.csv"
+    raw.write_text("application_id,received_date,setting,request_type\nA1,2026-11-01,care_home,standard\n")
+    scenario = tmp_path / "s.toml"
+    text = Path("scenarios/example-council.toml").read_text()
+    text = text.replace("size = 1500", f'worklist = "{raw}"').replace(
+        "start_date = 2025-04-01", "start_date = 2026-11-23"
+    )
+    scenario.write_text(text)
+    r = dols_sim("validate", str(scenario))
+    assert r.returncode == 2 and "missing column(s)" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_run_into_an_unwritable_folder_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "out" / "summary.csv").mkdir(parents=True)
+    r = dols_sim("run", "scenarios/example-council.toml", "--reps", "2", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and "--out: cannot write" in r.stderr and "Traceback" not in r.stderr
