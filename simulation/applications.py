@@ -22,6 +22,7 @@ import numpy as np
 import triage
 from simulation.scenario import MONTH_DAYS, SUPPORT_REASONS, Demand, Distribution, Horizon, Scenario
 from simulation.streams import GroupStreams
+from triage.clock import extension_adds_days
 
 REQUEST_TYPES: tuple[str, ...] = ("standard", "urgent", "renewal")
 SETTINGS: tuple[str, ...] = ("care_home", "hospital")
@@ -237,11 +238,8 @@ class BlockBuilder:
         self.policy = policy
         self.policies = policies
         ts = rules.timescales
-        self.standard_off = triage.last_day_offset(ts.standard.assessment_period_days, ts.counting.standard)
-        self.urgent_off = triage.last_day_offset(ts.urgent.period_days, ts.counting.urgent)
-        self.extended_off = triage.last_day_offset(
-            ts.urgent.period_days + ts.urgent.max_extension_days, ts.counting.urgent
-        )
+        self.timescales = ts
+        self.extension_adds = extension_adds_days(ts)
         self.can_extend = ts.urgent.max_extension_days > 0
         self.renewal_window = float(ts.standard_authorisation.renewal_request_window_days)
         self.max_authorisation = float(ts.standard_authorisation.max_days)
@@ -260,16 +258,27 @@ class BlockBuilder:
         day = np.floor(received)
         urgent = request_type == URGENT
         renewal = request_type == RENEWAL
-        standard_last = day + self.standard_off
-        urgent_last = np.where(urgent, day + self.urgent_off, np.nan)
-        extended_last = day + np.where(extension_granted, self.extended_off, self.urgent_off)
-        deadline_day = np.where(urgent, urgent_last, standard_last)
-        deadline_end = np.where(urgent, extended_last + 1, standard_last + 1)
-        unauthorised_from = deadline_end.copy()
+        expiry = np.full(len(day), np.nan)
         if renewal.any():
             expiry = received + self.renewal_window if authorisation_expiry is None else authorisation_expiry
-            deadline_day = np.where(renewal, np.minimum(standard_last, np.floor(expiry)), deadline_day)
-            deadline_end = np.where(renewal, np.minimum(standard_last + 1, expiry), deadline_end)
+        # The law's deadlines, composed in one place (triage.clock.deadline_days): the deadline the
+        # queue orders by counts the urgent authorisation without a later extension ...
+        base = triage.deadline_days(
+            self.timescales,
+            is_urgent=urgent,
+            is_renewal=renewal,
+            received_day=day,
+            urgent_start_day=day,
+            extended_days=np.zeros(len(day), dtype=np.int64),
+            authorisation_expiry_day=np.floor(expiry),
+        )
+        deadline_day, urgent_last = base.deadline_day, base.urgent_expiry_day
+        # ... and authority runs out at the end of the last day, extension included where granted.
+        extended_last = urgent_last + np.where(extension_granted, self.extension_adds, 0)
+        deadline_end = np.where(urgent, extended_last + 1, base.standard_last_day + 1)
+        unauthorised_from = deadline_end.copy()
+        if renewal.any():
+            deadline_end = np.where(renewal, np.minimum(base.standard_last_day + 1, expiry), deadline_end)
             # Counted from the later of expiry and receipt: a gap before the request is not this request's.
             unauthorised_from = np.where(renewal, np.maximum(expiry, received), unauthorised_from)
         return Clock(deadline_day, urgent_last, deadline_end, urgent_last + 1, unauthorised_from)

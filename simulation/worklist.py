@@ -137,8 +137,7 @@ def worklist_inputs(
     share = builder.scenario.outcomes.urgent_extension_granted_share
     may_extend = urgent & ~extended & (urgent_day + 1 > 0) & builder.can_extend
     extend = may_extend & (extension_u < share)
-    extra = builder.extended_off - builder.urgent_off
-    deadline_end = np.where(extend, urgent_day + extra, deadline) + 1
+    deadline_end = np.where(extend, urgent_day + builder.extension_adds, deadline) + 1
 
     unauthorised_from = deadline_end.copy()
     if "authorisation_expiry" in frame.columns:

@@ -5,15 +5,44 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import csv_bytes, make_rows
-from triage.clock import last_day_offset, period_end, standard_deadline, urgent_expiry
+from triage.clock import deadline_days, last_day_offset
 from triage.rulebook import Timescales, load_timescales
 from triage.worklist import build_worklist
 
 T = load_timescales()
+
+
+def _deadline(
+    first_day: date,
+    request_type: str = "standard",
+    extended: int = 0,
+    expiry: date | None = None,
+    ts: Timescales = T,
+) -> date:
+    """One application through the production function (dates as ordinals: any common origin works)."""
+    d = deadline_days(
+        ts,
+        is_urgent=np.array([request_type == "urgent"]),
+        is_renewal=np.array([request_type == "renewal"]),
+        received_day=np.array([first_day.toordinal()]),
+        urgent_start_day=np.array([first_day.toordinal()]),
+        extended_days=np.array([extended]),
+        authorisation_expiry_day=np.array([expiry.toordinal() if expiry else np.nan]),
+    )
+    return date.fromordinal(int(d.deadline_day[0]))
+
+
+def standard_deadline(received: date, ts: Timescales) -> date:
+    return _deadline(received, ts=ts)
+
+
+def urgent_expiry(start: date, extended: int, ts: Timescales) -> date:
+    return _deadline(start, "urgent", extended, ts=ts)
 
 
 def test_21_day_period_ends_on_receipt_plus_20() -> None:
@@ -59,7 +88,12 @@ def test_day_after_counting_is_one_setting(tmp_path: Path) -> None:
     ts = load_timescales(custom)
     assert urgent_expiry(date(2026, 3, 1), 0, ts) == date(2026, 3, 8)
     assert standard_deadline(date(2026, 3, 1), ts) == date(2026, 3, 21)  # standard unchanged
-    assert period_end(date(2026, 3, 1), 7, "day_after") == date(2026, 3, 8)
+    assert last_day_offset(7, "day_after") == 7 and last_day_offset(7, "day_one") == 6
+
+
+def test_renewal_deadline_is_the_earlier_of_day_21_and_expiry() -> None:
+    assert _deadline(date(2026, 3, 1), "renewal", expiry=date(2026, 3, 10)) == date(2026, 3, 10)
+    assert _deadline(date(2026, 3, 1), "renewal", expiry=date(2026, 4, 30)) == date(2026, 3, 21)
 
 
 def test_counting_rejects_unknown_convention() -> None:

@@ -5,7 +5,7 @@ and the simulation (which bands its arrivals and orders its queue with this very
 imports the simulation.
 """
 
-from triage.clock import apply_clock, last_day_offset, period_end, standard_deadline, urgent_expiry
+from triage.clock import DeadlineDays, apply_clock, deadline_days, extension_adds_days, last_day_offset
 from triage.errors import DolsSimError, InputFileError, RulesError
 from triage.policy import order, sort_keys
 from triage.rulebook import Criteria, Policies, Policy, Rules, Timescales, load_rules
@@ -16,6 +16,7 @@ __all__ = [
     "UNKNOWN",
     "YES",
     "Criteria",
+    "DeadlineDays",
     "DolsSimError",
     "InputFileError",
     "Policies",
@@ -25,12 +26,11 @@ __all__ = [
     "Screening",
     "Timescales",
     "apply_clock",
+    "deadline_days",
+    "extension_adds_days",
     "last_day_offset",
     "load_rules",
     "order",
-    "period_end",
     "screen",
     "sort_keys",
-    "standard_deadline",
-    "urgent_expiry",
 ]

@@ -7,6 +7,7 @@ counts "given date + 7" changes one setting in ``rules/timescales.toml`` and not
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -47,24 +48,66 @@ def last_day_offset(period_days: int, counting: Counting) -> int:
     raise ValueError(f"counting must be 'day_one' or 'day_after', got {counting!r}")
 
 
-def period_end(first_day: date, period_days: int, counting: Counting) -> date:
-    """The last lawful day of a period of ``period_days`` starting on ``first_day``."""
-    return date.fromordinal(first_day.toordinal() + last_day_offset(period_days, counting))
+def extension_adds_days(timescales: Timescales) -> int:
+    """How many days the one extension of an urgent authorisation adds to its last day."""
+    urgent = timescales.urgent
+    return last_day_offset(urgent.period_days + urgent.max_extension_days, timescales.counting.urgent) - (
+        last_day_offset(urgent.period_days, timescales.counting.urgent)
+    )
 
 
-def standard_deadline(received: date, timescales: Timescales) -> date:
-    """Last day to decide a standard request (day 21 by default)."""
-    return period_end(received, timescales.standard.assessment_period_days, timescales.counting.standard)
+@dataclass(frozen=True)
+class DeadlineDays:
+    """Deadlines as day numbers (any common origin; NaN where not applicable)."""
+
+    standard_last_day: np.ndarray  # day 21 of the standard clock (counting as set)
+    urgent_expiry_day: (
+        np.ndarray
+    )  # last day of the urgent authorisation, with its extension; NaN if not urgent
+    deadline_day: np.ndarray  # the statutory deadline: see deadline_days
 
 
-def urgent_expiry(urgent_start: date, extended_days: int, timescales: Timescales) -> date:
-    """Last day an urgent authorisation (with any extension granted) is in force."""
-    days = timescales.urgent.period_days + extended_days
-    return period_end(urgent_start, days, timescales.counting.urgent)
+def deadline_days(
+    timescales: Timescales,
+    *,
+    is_urgent: np.ndarray,
+    is_renewal: np.ndarray,
+    received_day: np.ndarray,
+    urgent_start_day: np.ndarray,
+    extended_days: np.ndarray,
+    authorisation_expiry_day: np.ndarray,
+) -> DeadlineDays:
+    """The one place the law's deadlines are composed (the triage worklist and the simulation call it).
 
-
-def _days(n: pd.Series | int) -> pd.Series | pd.Timedelta:
-    return pd.to_timedelta(n, unit="D")
+    - standard: the last day of the 21-day period beginning on the day of receipt (reg 13(1));
+    - urgent: the last day of the urgent authorisation, 7 days plus any extension (Sch A1 paras 78, 84-86),
+      which is when the assessments are due while it is in force (reg 13(2));
+    - renewal: the earlier of day 21 and the end of the standing authorisation (a gap after it is an
+      unauthorised deprivation).
+    """
+    received = np.asarray(received_day, dtype=float)
+    extended = np.asarray(extended_days, dtype=np.int64)
+    top = max(int(extended.max(initial=0)), timescales.urgent.max_extension_days)
+    # one lookup per possible extension, each through last_day_offset (the one counting function)
+    offsets = np.array(
+        [
+            last_day_offset(timescales.urgent.period_days + e, timescales.counting.urgent)
+            for e in range(top + 1)
+        ],
+        dtype=float,
+    )
+    standard_off = last_day_offset(timescales.standard.assessment_period_days, timescales.counting.standard)
+    standard_last = received + standard_off
+    urgent = np.asarray(is_urgent, dtype=bool)
+    urgent_expiry = np.where(
+        urgent, np.asarray(urgent_start_day, dtype=float) + offsets[np.clip(extended, 0, top)], np.nan
+    )
+    deadline = np.where(urgent, urgent_expiry, standard_last)
+    renewal = np.asarray(is_renewal, dtype=bool)
+    deadline = np.where(
+        renewal, np.fmin(standard_last, np.asarray(authorisation_expiry_day, dtype=float)), deadline
+    )
+    return DeadlineDays(standard_last, urgent_expiry, deadline)
 
 
 def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.DataFrame:
@@ -87,32 +130,22 @@ def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.D
     """
     out = apps.copy()
     as_of_ts = pd.Timestamp(as_of)
-    received = out["received_date"]
     is_urgent = (out["request_type"] == "urgent").to_numpy()
     is_renewal = (out["request_type"] == "renewal").to_numpy()
-
-    standard_off = last_day_offset(timescales.standard.assessment_period_days, timescales.counting.standard)
-    day21 = received + _days(standard_off)
-
     extended = out["urgent_extended_days"].fillna(0).astype("int64").to_numpy()
-    # One lookup per possible extension, each through last_day_offset (the one counting function).
-    max_ext = max(int(extended.max(initial=0)), timescales.urgent.max_extension_days)
-    offsets = np.array(
-        [
-            last_day_offset(timescales.urgent.period_days + e, timescales.counting.urgent)
-            for e in range(max_ext + 1)
-        ]
+    d = deadline_days(
+        timescales,
+        is_urgent=is_urgent,
+        is_renewal=is_renewal,
+        received_day=day_numbers(out["received_date"]),
+        urgent_start_day=day_numbers(out["urgent_start"]),
+        extended_days=extended,
+        authorisation_expiry_day=day_numbers(out["current_authorisation_expiry"]),
     )
-    urgent_off = pd.Series(offsets[np.clip(extended, 0, max_ext)], index=out.index)
-    u_expiry = out["urgent_start"] + _days(urgent_off)
-    u_expiry = u_expiry.where(is_urgent)
-
+    u_expiry = from_day_numbers(d.urgent_expiry_day, out.index)
+    deadline = from_day_numbers(d.deadline_day, out.index)
     auth_expiry = out["current_authorisation_expiry"].where(is_renewal)
-
-    deadline = day21.copy()
-    deadline = deadline.where(~is_urgent, u_expiry)
-    renewal_deadline = pd.concat([day21, auth_expiry], axis=1).min(axis=1)
-    deadline = deadline.where(~is_renewal, renewal_deadline)
+    received = out["received_date"]
 
     days_to_deadline = (deadline - as_of_ts).dt.days
     days_to_expiry = (u_expiry - as_of_ts).dt.days
@@ -136,6 +169,11 @@ def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.D
     )
     out["authorisation_expiry"] = auth_expiry
     return out
+
+
+def from_day_numbers(days: np.ndarray, index: pd.Index) -> pd.Series:
+    """Day numbers back to dates (NaN -> NaT)."""
+    return pd.Series(pd.to_datetime(days, unit="D", origin="unix"), index=index)
 
 
 def day_numbers(dates: pd.Series) -> np.ndarray:
