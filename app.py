@@ -31,7 +31,7 @@ from simulation.scenario import Scenario, scenario_from_toml, scenario_to_toml, 
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.rulebook import Rules, load_rules
-from triage.summary import TriageSummary, summarise
+from triage.summary import TriageSummary, summarise, urgent_expiring_within
 from triage.worklist import TriageResult, build_worklist
 
 ROOT = Path(__file__).parent
@@ -90,7 +90,11 @@ def triage_tab() -> None:
     c1, c2 = st.columns(2)
     as_of = c1.date_input("As of", value=default_as_of, key="as_of", format="YYYY-MM-DD")
     alert_days = c2.number_input(
-        "Alert: urgent authorisations expiring within (days)", 1, 28, 7, key="alert_days"
+        "Alert: urgent authorisations expiring within (days)",
+        1,
+        28,
+        rules().timescales.alerts.urgent_expiring_within_days,
+        key="alert_days",
     )
     try:
         result = triage_cached(data, name, as_of)
@@ -102,7 +106,7 @@ def triage_tab() -> None:
     bands = rules().criteria.all_bands
     summary = summarise(result, bands)
     w = result.worklist
-    expiring = w[w["request_type"].eq("urgent") & w["days_to_deadline"].between(0, alert_days)]
+    expiring = urgent_expiring_within(w, alert_days)
 
     m = st.columns(5)
     m[0].metric("On the worklist", summary.accepted)

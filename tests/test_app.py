@@ -68,10 +68,14 @@ def test_triage_numbers_match_the_library(page: AppTest, as_of: date) -> None:
 
 
 def test_alert_window_counts_urgent_expiring(page: AppTest) -> None:
-    page.number_input(key="alert_days").set_value(3).run()
     w = build_worklist(EXAMPLE, date(2026, 11, 23)).worklist
-    expected = int((w["request_type"].eq("urgent") & w["days_to_deadline"].between(0, 3)).sum())
-    assert metric(page, "Urgent expiring ≤ 3 days") == str(expected)
+    # the default window is the rules file's, so the page agrees with the clock's own flag
+    assert metric(page, "Urgent expiring ≤ 7 days") == str(int(w["urgent_expiring_soon"].sum()))
+    page.number_input(key="alert_days").set_value(3).run()
+    # counted independently, from dates: urgent, ending on 23 to 26 November inclusive
+    ends = w.loc[w["request_type"] == "urgent", "urgent_expiry"]
+    expected = int(ends.between(pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-26")).sum())
+    assert metric(page, "Urgent expiring ≤ 3 days") == str(expected) != "0"
 
 
 def test_filters(page: AppTest) -> None:

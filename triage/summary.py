@@ -47,6 +47,13 @@ def _group(worklist: pd.DataFrame, key: str, order: list[str] | None = None) -> 
     return table.reset_index()
 
 
+def urgent_expiring_within(worklist: pd.DataFrame, days: int) -> pd.DataFrame:
+    """Urgent authorisations still in force that end within ``days`` days of the as-of date (the page
+    lets a lead pick the window; the rules file's own window gives ``urgent_expiring_soon``)."""
+    urgent = worklist["request_type"].eq("urgent")
+    return worklist[urgent & worklist["days_to_deadline"].between(0, days)]
+
+
 def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSummary:
     """Summary tables of a triage result (``bands`` orders the band table, highest first)."""
     w = result.worklist
