@@ -84,6 +84,16 @@ def _safe_quantile(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if x.size else math.nan
 
 
+def decision_stats(wait: np.ndarray, within: np.ndarray) -> dict[str, float]:
+    """Mean, median and 90th percentile wait to decision, and the share decided in time (one place)."""
+    return {
+        "mean_wait_days": _safe_mean(wait),
+        "median_wait_days": _safe_quantile(wait, 0.5),
+        "p90_wait_days": _safe_quantile(wait, 0.9),
+        "within_statutory_share": _safe_mean(within.astype(float)),
+    }
+
+
 def _wait_stats(apps: pd.DataFrame, end: float) -> dict[str, float]:
     decided = apps["decided"].to_numpy()
     done = ~np.isnan(decided)
@@ -93,10 +103,7 @@ def _wait_stats(apps: pd.DataFrame, end: float) -> dict[str, float]:
     return {
         "decided": float(done.sum()),
         "lapsed": float(apps["lapsed"].notna().sum()),
-        "mean_wait_days": _safe_mean(wait),
-        "median_wait_days": _safe_quantile(wait, 0.5),
-        "p90_wait_days": _safe_quantile(wait, 0.9),
-        "within_statutory_share": _safe_mean(within.astype(float)),
+        **decision_stats(wait, within),
         "longest_wait_days": float(waited.max()) if waited.size else math.nan,
     }
 
@@ -191,10 +198,7 @@ def kpis(log: RunLog) -> dict[str, float]:
         "mean_backlog": _safe_mean(all_weeks[warm_week:].astype(float)),
         "weeks_to_clear": clear,
         "weeks_to_clear_censored": float(censored),
-        "mean_wait_days": _safe_mean(wait),
-        "median_wait_days": _safe_quantile(wait, 0.5),
-        "p90_wait_days": _safe_quantile(wait, 0.9),
-        "within_statutory_share": _safe_mean(within.astype(float)),
+        **decision_stats(wait, within),
         "mean_waiting_list_days": _safe_mean(left_list[q_sel] - received[q_sel]),
         "mean_time_in_system_days": _safe_mean(exits[exited] - received[exited]),
         "lapsed_share": _safe_mean(is_lapsed[exited].astype(float)),
