@@ -223,3 +223,14 @@ def test_headers_are_neutralised_too() -> None:
     rows = make_rows({'=HYPERLINK("http://x")': "a"})
     text = to_csv_bytes(run(csv_bytes(rows)).worklist).decode("utf-8-sig")
     assert "'=HYPERLINK" in text.splitlines()[0]
+
+
+def test_trailing_commas_are_not_surplus_fields_on_either_reader() -> None:
+    """Empty surplus fields lose nothing: refused on neither the fast nor the exact CSV path."""
+    lines = csv_bytes(make_rows({}, {}, {})).decode().splitlines()
+    lines[1] += ",,"
+    assert len(run(("\n".join(lines) + "\n").encode()).rejects) == 0  # fast path
+    lines[2] += "," * 20 + "x"  # more surplus than the fast path's spare columns: the exact path
+    result = run(("\n".join(lines) + "\n").encode())
+    assert list(result.rejects["row"]) == [3]
+    assert result.rejects.loc[0, "_extra_fields"] == "x"

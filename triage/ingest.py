@@ -14,7 +14,6 @@ import csv
 import io
 import sys
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -192,27 +191,25 @@ def _read_csv_fast(text: str, header: list[str]) -> pd.DataFrame | None:
 
 def _read_csv_exact(text: str, header: list[str], name: str) -> pd.DataFrame:
     """The stdlib csv reader: slower, but exact about every record (quoted newlines, ragged rows)."""
-    width = len(header)
     records: list[list[str]] = []
-    extras: list[str] = []
     try:
         reader = csv.reader(io.StringIO(text))
         next(reader)
-        for rec in reader:
-            if len(rec) > width:
-                extras.append(",".join(rec[width:]))
-                rec = rec[:width]
-            else:
-                extras.append("")
-                if len(rec) < width:
-                    rec = rec + [""] * (width - len(rec))
-            records.append(rec)
+        records.extend(reader)
     except csv.Error as exc:
         raise InputFileError(f"{name}: not a readable CSV after {len(records) + 1} rows ({exc})") from None
-    columns = list(zip(*records, strict=True)) if records else [() for _ in header]
-    df = pd.DataFrame({h: np.array(c, dtype=object) for h, c in zip(header, columns, strict=True)})
-    df = df.astype(str) if len(df) else pd.DataFrame({h: pd.Series([], dtype=str) for h in header})
-    df[EXTRA] = extras if records else pd.Series([], dtype=str)
+    return _frame(header, records)
+
+
+def _frame(header: list[str], records: list[list[str]]) -> pd.DataFrame:
+    """Records of any length as a table of text the header's width: short rows padded with blanks,
+    non-empty surplus fields kept in EXTRA (empty ones, e.g. trailing commas, are nothing to lose)."""
+    width = len(header)
+    fitted = [rec[:width] + [""] * (width - len(rec)) for rec in records]
+    extras = [",".join(v for v in rec[width:] if v != "") for rec in records]
+    columns = list(zip(*fitted, strict=True)) if fitted else [() for _ in header]
+    df = pd.DataFrame({h: pd.Series(list(c), dtype=str) for h, c in zip(header, columns, strict=True)})
+    df[EXTRA] = pd.Series(extras, dtype=str)
     return df
 
 
@@ -236,36 +233,22 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
     except Exception as exc:
         raise InputFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
     try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
+        rows = wb.worksheets[0].iter_rows(values_only=True)
         first = next(rows, None)
         if first is None:
             raise InputFileError(f"{name}: the first worksheet is empty")
         header = _unique_header([_cell_text(v).strip() for v in first])
-        width = len(header)
-        records: list[list[str]] = []
-        extras: list[str] = []
-        for r in rows:
-            cells = [_cell_text(v) for v in r]
-            tail = [c for c in cells[width:] if c != ""]
-            extras.append(",".join(tail))
-            cells = cells[:width] + [""] * (width - len(cells))
-            records.append(cells)
+        records = [[_cell_text(v) for v in r] for r in rows]
     except InputFileError:
         raise
     except Exception as exc:
         raise InputFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
     finally:
         wb.close()
-    columns = list(zip(*records, strict=True)) if records else [() for _ in header]
-    df = pd.DataFrame({h: pd.Series(list(c), dtype=str) for h, c in zip(header, columns, strict=True)})
-    df[EXTRA] = pd.Series(extras, dtype=str)
-    return df
+    return _frame(header, records)
 
 
 def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
