@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -77,6 +78,11 @@ class RawExport:
     #: original header text of each known column, e.g. {"received_date": "Received Date"}
     renamed: dict[str, str] = field(default_factory=dict)
     blank_rows_skipped: int = 0
+
+
+def canonical(text: str) -> str:
+    """The contract's spelling of a name or value: 'Care Home' and 'care-home' mean care_home."""
+    return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
 def read_export(source: bytes | str | Path, filename: str | None = None) -> RawExport:
@@ -260,7 +266,7 @@ def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
     for col in df.columns:
         if col in (ROW, EXTRA):
             continue
-        key = str(col).strip().lower().replace(" ", "_").replace("-", "_")
+        key = canonical(str(col))
         if key in KNOWN_COLUMNS:
             if key in renamed:
                 raise InputFileError(

@@ -12,7 +12,6 @@ value is treated as "not known" and noted in ``data_warnings`` so the lead can c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from triage.ingest import EXTRA, KNOWN_COLUMNS, ROW, RawExport
+from triage.ingest import EXTRA, KNOWN_COLUMNS, ROW, RawExport, canonical
 from triage.rulebook import CATEGORICAL_FIELDS, Rules
 from triage.screening import NO, UNKNOWN, YES
 
@@ -48,7 +47,6 @@ class Validated:
 
     accepted: pd.DataFrame
     rejects: pd.DataFrame
-    passthrough: list[str]  # the export's own extra columns, kept untouched and in order
 
 
 def _show(value: object) -> str:
@@ -74,12 +72,8 @@ def map_distinct(text: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
     return mapped[codes]  # code -1 (missing) takes the last entry, fn("")
 
 
-def _canonical_value(value: str) -> str:
-    return re.sub(r"[\s\-]+", "_", value.lower())
-
-
 def _canonical(text: pd.Series) -> pd.Series:
-    return pd.Series(map_distinct(text, _canonical_value), index=text.index, dtype=object)
+    return pd.Series(map_distinct(text, canonical), index=text.index, dtype=object)
 
 
 class _Problems:
@@ -289,6 +283,5 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
     for col in original.columns:
         if col not in (ROW, "application_id"):
             rejects[col] = original[col].to_numpy()
-    if EXTRA in df.columns:
-        rejects[EXTRA] = df[EXTRA].to_numpy()[drop]
-    return Validated(accepted=accepted, rejects=rejects, passthrough=passthrough)
+    rejects[EXTRA] = df[EXTRA].to_numpy()[drop]  # ingest always adds it
+    return Validated(accepted=accepted, rejects=rejects)
