@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from simulation.cli import main
+from triage.rulebook import load_rules
+from triage.summary import summarise
 from triage.synth import synthesise
+from triage.worklist import build_worklist
 
 EXAMPLE = Path("examples/open_applications.csv")
 
@@ -121,6 +125,12 @@ def test_own_band_names_with_own_policies(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert set(pd.read_csv(out, encoding="utf-8-sig")["priority"]) <= {"red", "amber", "green", "unscreened"}
+    # the equity tables count the council's top band, whatever it is called
+    rules = load_rules(criteria=criteria, policies=policies)
+    result = build_worklist(EXAMPLE, date(2026, 11, 23), rules)
+    summary = summarise(result, rules.criteria.all_bands)
+    red = int((result.worklist["priority"] == "red").sum())
+    assert summary.by_support_reason["high_priority"].sum() == red > 0
 
 
 def test_validate_checks_a_worklist_like_run_does(tmp_path: Path) -> None:

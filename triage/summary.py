@@ -26,13 +26,13 @@ class TriageSummary:
     rejects_by_column: pd.DataFrame  # column, rows
 
 
-def _group(worklist: pd.DataFrame, key: str, order: list[str] | None = None) -> pd.DataFrame:
+def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | None = None) -> pd.DataFrame:
     g = worklist.groupby(key, observed=True, sort=False)
     table = pd.DataFrame(
         {
             "applications": g.size(),
             "breached": g["breached"].sum().astype("int64"),
-            "high_priority": g["priority"].apply(lambda s: int((s == "high").sum())),
+            "high_priority": worklist["priority"].eq(top_band).groupby(worklist[key], sort=False).sum(),
             "median_wait_days": g["days_waiting"].median(),
             "longest_wait_days": g["days_waiting"].max().astype("int64"),
         }
@@ -55,8 +55,10 @@ def urgent_expiring_within(worklist: pd.DataFrame, days: int) -> pd.DataFrame:
 
 
 def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSummary:
-    """Summary tables of a triage result (``bands`` orders the band table, highest first)."""
+    """Summary tables of a triage result. ``bands`` (highest first, as in the criteria file) orders the
+    band table, and its first is what ``high_priority`` counts."""
     w = result.worklist
+    top = bands[0] if bands else "high"
     rejects = result.rejects
     columns = (
         rejects["problems"].str.split("; ").explode().str.extract(r"^(\w+)", expand=False)
@@ -71,8 +73,8 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
         breached=int(w["breached"].sum()),
         urgent_expiring_soon=int(w["urgent_expiring_soon"].sum()),
         extension_due=int(w["extension_due"].sum()),
-        by_band=_group(w, "priority", bands),
-        by_support_reason=_group(w, "primary_support_reason"),
-        by_setting=_group(w, "setting"),
+        by_band=_group(w, "priority", top, bands),
+        by_support_reason=_group(w, "primary_support_reason", top),
+        by_setting=_group(w, "setting", top),
         rejects_by_column=rejects_by_column,
     )
