@@ -21,7 +21,7 @@ _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy safe to open in Excel: risky text cells prefixed with ', dates as YYYY-MM-DD text."""
+    """A copy safe to open in Excel: risky text cells and headers prefixed with ' (dates stay dates)."""
     out = df.copy()
     out.columns = pd.Index([_safe_text(str(c)) for c in out.columns])  # headers are cells too
     for col in out.columns:
