@@ -7,10 +7,11 @@ never a traceback. Nothing from an application row is printed: the terminal gets
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -21,6 +22,7 @@ from triage.export import write_table
 from triage.rulebook import Rules, load_rules
 from triage.summary import TriageSummary, summarise
 from triage.synth import synthesise
+from triage.validate import parse_dates
 from triage.worklist import build_worklist
 
 app = typer.Typer(
@@ -34,18 +36,16 @@ err_console = Console(stderr=True)
 
 
 def parse_as_of(text: str | None) -> date:
-    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (as in exports), defaulting to today; a plausible DoLS date."""
+    """A date written as in exports (the same reader), defaulting to today; a plausible DoLS date."""
     if text is None:
         return date.today()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            parsed = datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-        if not date(2009, 4, 1) <= parsed <= date(2100, 12, 31):
-            raise DolsSimError(f"--as-of '{text}': expected a date from 2009-04-01 (the DoLS began) to 2100")
-        return parsed
-    raise DolsSimError(f"--as-of '{text}': not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    parsed = parse_dates(pd.Series([text.strip()], dtype=str)).iloc[0]
+    if pd.isna(parsed):
+        raise DolsSimError(f"--as-of '{text}': not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    day = parsed.date()
+    if not date(2009, 4, 1) <= day <= date(2100, 12, 31):
+        raise DolsSimError(f"--as-of '{text}': expected a date from 2009-04-01 (the DoLS began) to 2100")
+    return day
 
 
 @app.command()
