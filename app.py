@@ -137,7 +137,7 @@ def triage_tab() -> None:
     st.markdown("#### Charts")
     c1, c2 = st.columns(2)
     c1.altair_chart(charts.open_by_band_and_wait(w, bands), width="stretch")
-    c2.altair_chart(charts.deadlines_ahead(w, as_of), width="stretch")
+    c2.altair_chart(charts.deadlines_ahead(w, as_of, bands), width="stretch")
     st.altair_chart(charts.band_mix(w, bands), width="stretch")
 
     alerts_cols = ["rank", "application_id", "priority", "urgent_expiry", "days_to_deadline", "extension_due"]

@@ -52,7 +52,7 @@ def open_by_band_and_wait(worklist: pd.DataFrame, bands: list[str]) -> alt.Chart
     )
 
 
-def deadlines_ahead(worklist: pd.DataFrame, as_of: date, weeks: int = 8) -> alt.Chart:
+def deadlines_ahead(worklist: pd.DataFrame, as_of: date, bands: list[str], weeks: int = 8) -> alt.Chart:
     """Statutory deadlines falling in each of the coming weeks (and those already past)."""
     days = worklist["days_to_deadline"]
     week = np.floor(days / 7).astype(int)
@@ -67,7 +67,7 @@ def deadlines_ahead(worklist: pd.DataFrame, as_of: date, weeks: int = 8) -> alt.
         .encode(
             x=alt.X("when:N", sort=order, title=None),
             y=alt.Y("applications:Q", title="Applications"),
-            color=alt.Color("band:N", scale=band_scale(list(BAND_COLOURS)[:4]), title="Band"),
+            color=alt.Color("band:N", scale=band_scale(bands), title="Band"),
             tooltip=["when", "band", "applications"],
         )
     )
