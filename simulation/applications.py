@@ -16,19 +16,22 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import triage
-from simulation.scenario import MONTH_DAYS, SUPPORT_REASONS, Demand, Distribution, Horizon, Scenario
+from simulation.scenario import MONTH_DAYS, Demand, Distribution, Horizon, Scenario
 from simulation.streams import GroupStreams
 from triage.clock import extension_adds_days
+from triage.vocabulary import REQUEST_TYPES, SETTINGS, SUPPORT_REASONS
 
-REQUEST_TYPES: tuple[str, ...] = ("standard", "urgent", "renewal")
-SETTINGS: tuple[str, ...] = ("care_home", "hospital")
+if TYPE_CHECKING:
+    from simulation.admission import Admitted
+
 #: Support reasons as coded in the run log; a worklist may leave the reason blank.
 SUPPORT_REASON_CODES: tuple[str, ...] = (*SUPPORT_REASONS, "not_recorded")
-STANDARD, URGENT, RENEWAL = 0, 1, 2
+STANDARD, URGENT, RENEWAL = (REQUEST_TYPES.index(t) for t in ("standard", "urgent", "renewal"))
 
 #: A renewal request arrives at least this many days after the decision that granted the authorisation
 #: (renewals are gathered a week at a time, so their keys are computed in batches).
@@ -48,11 +51,6 @@ def month_edges(horizon: Horizon) -> np.ndarray:
     return np.array(
         [(add_months(start, m) - start).days for m in range(horizon.months + 1)], dtype=np.float64
     )
-
-
-def horizon_days(horizon: Horizon) -> float:
-    """Length of the horizon in days."""
-    return float(month_edges(horizon)[-1])
 
 
 def monthly_means(demand: Demand, horizon: Horizon) -> np.ndarray:
@@ -159,7 +157,7 @@ def draw_request_columns(
         )
         request_type = np.asarray(REQUEST_TYPES, dtype=object)[codes]
     if setting is None:
-        setting = np.asarray(SETTINGS, dtype=object)[(u_setting < mix.hospital_share).astype(np.int64)]
+        setting = np.where(u_setting < mix.hospital_share, "hospital", "care_home").astype(object)
     if support_reason is None:
         cum = np.cumsum(mix.primary_support_reason.as_tuple())
         idx = np.minimum(np.searchsorted(cum, u_reason * cum[-1], side="right"), len(cum) - 1)
@@ -218,7 +216,8 @@ class AppBlock:
         return len(self.received)
 
 
-def _codes(values: np.ndarray, names: tuple[str, ...], what: str) -> np.ndarray:
+def codes_of(values: np.ndarray, names: tuple[str, ...], what: str) -> np.ndarray:
+    """Each value's index in ``names`` (int8), or ValueError naming an unexpected value."""
     lookup = {name: i for i, name in enumerate(names)}
     uniq, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
     bad = [u for u in uniq if u not in lookup]
@@ -230,13 +229,12 @@ def _codes(values: np.ndarray, names: tuple[str, ...], what: str) -> np.ndarray:
 class BlockBuilder:
     """Turns a batch's screening columns and draws into an :class:`AppBlock` (rules applied once, here)."""
 
-    def __init__(
-        self, scenario: Scenario, rules: triage.Rules, policy: triage.Policy, policies: triage.Policies
-    ):
+    def __init__(self, admitted: Admitted):
+        scenario, rules = admitted.scenario, admitted.rules
         self.scenario = scenario
         self.rules = rules
-        self.policy = policy
-        self.policies = policies
+        self.policy = admitted.policy
+        self.policies = admitted.policies
         ts = rules.timescales
         self.timescales = ts
         self.extension_adds = extension_adds_days(ts)
@@ -274,14 +272,17 @@ class BlockBuilder:
         )
         deadline_day, urgent_last = base.deadline_day, base.urgent_expiry_day
         # ... and authority runs out at the end of the last day, extension included where granted.
-        extended_last = urgent_last + np.where(extension_granted, self.extension_adds, 0)
-        deadline_end = np.where(urgent, extended_last + 1, base.standard_last_day + 1)
-        unauthorised_from = deadline_end.copy()
-        if renewal.any():
-            deadline_end = np.where(renewal, np.minimum(base.standard_last_day + 1, expiry), deadline_end)
-            # Counted from the later of expiry and receipt: a gap before the request is not this request's.
-            unauthorised_from = np.where(renewal, np.maximum(expiry, received), unauthorised_from)
-        return Clock(deadline_day, urgent_last, deadline_end, urgent_last + 1, unauthorised_from)
+        ends = triage.authority_ends(
+            deadline_day=np.where(urgent, urgent_last, base.standard_last_day),
+            is_urgent=urgent,
+            urgent_expiry_day=urgent_last,
+            extension_granted=extension_granted,
+            extension_adds=self.extension_adds,
+            is_renewal=renewal,
+            authorisation_end=expiry,
+            received=received,
+        )
+        return Clock(deadline_day, urgent_last, ends.decision_due, urgent_last + 1, ends.unauthorised_from)
 
     def build(
         self,
@@ -299,10 +300,10 @@ class BlockBuilder:
         if band is None:
             band = triage.screen(columns, self.rules.criteria).band
         band = np.asarray(band, dtype=object)
-        rtype = _codes(columns["request_type"], REQUEST_TYPES, "request_type")
-        setting = _codes(columns["setting"], SETTINGS, "setting")
-        reason = _codes(columns["primary_support_reason"], SUPPORT_REASON_CODES, "primary_support_reason")
-        band_code = _codes(band, self.bands, "band")
+        rtype = codes_of(columns["request_type"], REQUEST_TYPES, "request_type")
+        setting = codes_of(columns["setting"], SETTINGS, "setting")
+        reason = codes_of(columns["primary_support_reason"], SUPPORT_REASON_CODES, "primary_support_reason")
+        band_code = codes_of(band, self.bands, "band")
 
         if clock is None:
             extension = (
@@ -377,7 +378,7 @@ def backlog_settings(scenario: Scenario, ages: np.ndarray, rng: np.random.Genera
     care_home = (1 - share) * np.exp(-lapse.care_home_hazard_per_day * ages)
     total = hospital + care_home
     p_hospital = np.divide(hospital, total, out=np.zeros_like(total), where=total > 0)
-    return np.asarray(SETTINGS, dtype=object)[(rng.random(len(ages)) < p_hospital).astype(np.int64)]
+    return np.where(rng.random(len(ages)) < p_hospital, "hospital", "care_home").astype(object)
 
 
 def generated_backlog_ages(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:

@@ -12,23 +12,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from simulation.experiment import t_interval
+from simulation.metrics import KPI_CATALOGUE
 from triage.errors import DolsSimError
 
-HEADLINE_KPIS = (
-    "weeks_to_clear",
-    "open_at_end",
-    "mean_wait_days",
-    "within_statutory_share",
-    "unauthorised_person_days",
-    "lapsed_while_waiting",
-    "decided",
-    "cost_total",
-    "cost_per_decision",
-)
+#: What a comparison shows by default: the headline KPIs that have a better direction.
+COMPARED_KPIS: tuple[str, ...] = tuple(k.name for k in KPI_CATALOGUE if k.headline and k.better)
 
 
 def paired_comparison(
-    baseline: pd.DataFrame, option: pd.DataFrame, kpis: Sequence[str] = HEADLINE_KPIS
+    baseline: pd.DataFrame, option: pd.DataFrame, kpis: Sequence[str] = COMPARED_KPIS
 ) -> pd.DataFrame:
     """Per KPI: baseline mean, option mean, mean difference (option - baseline) and its 95% CI.
 

@@ -16,7 +16,7 @@ import platform
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 import triage
+from simulation.admission import Admitted, admit
 from simulation.metrics import backlog_by_week, kpis, waits_by_group
 from simulation.model import simulate
-from simulation.scenario import Scenario, ScenarioError, scenario_to_dict, scenario_to_toml
-from simulation.worklist import read_worklist
+from simulation.scenario import Scenario, ScenarioError
+from simulation.scenario_file import scenario_to_dict, scenario_to_toml
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +72,23 @@ def replication_seed(seed: int, rep_index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(rep_index,))
 
 
-def run_one(
-    scenario: Scenario,
-    rep_index: int,
-    seed: int,
-    *,
-    rules: triage.Rules | None = None,
-    initial_worklist: pd.DataFrame | None = None,
-) -> Replication:
+def run_one(admitted: Admitted, rep_index: int, seed: int) -> Replication:
     """One replication (a pure function of its arguments, so any executor can call it)."""
-    run = simulate(scenario, replication_seed(seed, rep_index), rules, initial_worklist)
+    run = simulate(admitted, replication_seed(seed, rep_index))
     backlog = backlog_by_week(run)
     waits = waits_by_group(run)
     backlog.insert(0, "replication", rep_index)
     waits.insert(0, "replication", rep_index)
     return Replication({"replication": float(rep_index), **kpis(run)}, backlog, waits)
+
+
+def dry_run(admitted: Admitted) -> None:
+    """One month of one replication: checks a starting worklist exactly as a run will use it (``validate``),
+    raising :class:`~simulation.scenario.ScenarioError` naming the row at fault."""
+    from simulation.scenario_file import with_values
+
+    month = replace(admitted, scenario=with_values(admitted.scenario, {"horizon.months": 1}))
+    simulate(month, replication_seed(0, 0))
 
 
 def t_interval(
@@ -175,19 +178,8 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def initial_worklist_for(scenario: Scenario, base_dir: Path | None = None) -> pd.DataFrame | None:
-    """The worklist a scenario names (relative to ``base_dir``, its file's folder), or None."""
-    name = scenario.initial_backlog.worklist
-    if name is None:
-        return None
-    path = Path(name)
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    return read_worklist(path)
-
-
 def run_replications(
-    scenario: Scenario,
+    scenario: Scenario | Admitted,
     reps: int,
     seed: int,
     *,
@@ -198,30 +190,32 @@ def run_replications(
 ) -> Results:
     """Run ``reps`` replications; ``progress(done, total)`` is called after each one.
 
-    Serial by default. Any ``concurrent.futures.Executor`` (a process pool, or a Dask client's
-    ``get_executor()``) runs them side by side instead; since replication i is the pure function
-    ``run_one(scenario, i, seed)``, the results are the same whoever runs it, in the same order.
+    ``scenario`` is admitted once (:func:`simulation.admission.admit`, with ``rules`` and
+    ``initial_worklist``) unless it already is. Serial by default. Any ``concurrent.futures.Executor``
+    (a process pool, or a Dask client's ``get_executor()``) runs them side by side instead; since
+    replication i is the pure function ``run_one(admitted, i, seed)``, the results are the same whoever
+    runs it, in the same order.
     """
     if reps < 1:
         raise ScenarioError(f"reps: must be >= 1, got {reps}")
     if seed < 0:
         raise ScenarioError(f"seed: must be >= 0, got {seed}")
-    rules = rules if rules is not None else triage.load_rules()
-    if initial_worklist is None:
-        initial_worklist = initial_worklist_for(scenario)
+    admitted = (
+        scenario
+        if isinstance(scenario, Admitted)
+        else admit(scenario, rules, initial_worklist=initial_worklist)
+    )
+    scenario, rules, initial_worklist = admitted.scenario, admitted.rules, admitted.initial_worklist
     started = datetime.now(UTC)
     clock = time.perf_counter()
     done: list[Replication] = []
     if executor is None:
         for i in range(reps):
-            done.append(run_one(scenario, i, seed, rules=rules, initial_worklist=initial_worklist))
+            done.append(run_one(admitted, i, seed))
             if progress is not None:
                 progress(i + 1, reps)
     else:
-        futures = [
-            executor.submit(run_one, scenario, i, seed, rules=rules, initial_worklist=initial_worklist)
-            for i in range(reps)
-        ]
+        futures = [executor.submit(run_one, admitted, i, seed) for i in range(reps)]
         try:
             for finished, _ in enumerate(as_completed(futures), start=1):
                 if progress is not None:

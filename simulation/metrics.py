@@ -18,13 +18,109 @@ One place decides what each KPI means, so the terminal table, the CSVs and the w
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from simulation.model import RunLog
+from simulation.run_log import RunLog
 
-#: Groupings of the wait tables (DESIGN §3: equity by support reason and setting).
+Unit = Literal["count", "days", "weeks", "share", "money", "flag"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """What a KPI is called for people, its unit (which decides how it is shown), whether it is a
+    headline figure (the CLI table, comparisons, the report), and which way is better (None: neither)."""
+
+    name: str
+    label: str
+    unit: Unit
+    headline: bool = False
+    better: Literal["lower", "higher"] | None = None
+
+
+#: Every KPI of :func:`kpis` and of the wait tables, in display order: the one list the command line,
+#: the comparison, the page and the report label and format from. ``longest_wait_days_<band>`` (one per
+#: band of the criteria in use) is described by :func:`kpi_info`.
+KPI_CATALOGUE: tuple[Kpi, ...] = (
+    Kpi("initial_backlog", "Open at start", "count", headline=True),
+    Kpi("arrivals", "Requests received (incl. renewals)", "count", headline=True),
+    Kpi("arrivals_new", "New requests received", "count"),
+    Kpi("arrivals_renewal", "Renewal requests received", "count"),
+    Kpi("decided", "Decided", "count", headline=True, better="higher"),
+    Kpi("granted", "Granted", "count"),
+    Kpi("lapsed_while_waiting", "Lapsed while waiting", "count", headline=True),
+    Kpi("lapsed", "Lapsed while waiting", "count"),
+    Kpi("open_at_end", "Open at end", "count", headline=True, better="lower"),
+    Kpi("breached_open_at_end", "Open at end, past their statutory deadline", "count", better="lower"),
+    Kpi("mean_backlog", "Mean open backlog", "count", better="lower"),
+    Kpi("weeks_to_clear", "Weeks until the backlog is below target", "weeks", headline=True, better="lower"),
+    Kpi("weeks_to_clear_censored", "Backlog not below target within the horizon", "flag"),
+    Kpi("mean_wait_days", "Mean wait to decision (days)", "days", headline=True, better="lower"),
+    Kpi("median_wait_days", "Median wait to decision (days)", "days", better="lower"),
+    Kpi("p90_wait_days", "90th percentile wait to decision (days)", "days", headline=True, better="lower"),
+    Kpi(
+        "within_statutory_share", "Decided within the statutory time", "share", headline=True, better="higher"
+    ),
+    Kpi("mean_waiting_list_days", "Mean time on the waiting list (days)", "days", better="lower"),
+    Kpi("mean_time_in_system_days", "Mean time from receipt to decision or lapse (days)", "days"),
+    Kpi("lapsed_share", "Share of those leaving who lapsed", "share"),
+    Kpi("urgent_extensions_requested", "Urgent authorisations needing an extension", "count", better="lower"),
+    Kpi(
+        "urgent_expired_undecided",
+        "Urgent authorisations expired undecided",
+        "count",
+        headline=True,
+        better="lower",
+    ),
+    Kpi(
+        "urgent_expired_unextended", "Urgent authorisations expired, never extended", "count", better="lower"
+    ),
+    Kpi(
+        "unauthorised_person_days",
+        "Person-days deprived of liberty without authorisation",
+        "count",
+        headline=True,
+        better="lower",
+    ),
+    Kpi("unauthorised_person_days_standard", "Person-days without authorisation: standard", "count"),
+    Kpi("unauthorised_person_days_urgent", "Person-days without authorisation: urgent", "count"),
+    Kpi("unauthorised_person_days_renewal", "Person-days without authorisation: renewal", "count"),
+    Kpi("longest_wait_days", "Longest wait (days)", "days", better="lower"),
+    Kpi("utilisation_bia", "In-house BIA utilisation", "share", headline=True),
+    Kpi("utilisation_mha", "Mental health assessor utilisation", "share"),
+    Kpi("utilisation_sign_off", "Authoriser utilisation", "share"),
+    Kpi("independent_assessments", "Independent BIA assessments bought", "count"),
+    Kpi("mental_health_assessments", "Mental health assessments", "count"),
+    Kpi("cost_in_house_bia", "Cost: in-house BIAs", "money"),
+    Kpi("cost_independent_bia", "Cost: independent BIA assessments", "money"),
+    Kpi("cost_mental_health", "Cost: mental health assessments", "money"),
+    Kpi("cost_sign_off", "Cost: sign-off", "money"),
+    Kpi("cost_total", "Total cost", "money", headline=True, better="lower"),
+    Kpi("cost_per_decision", "Cost per decision", "money", headline=True, better="lower"),
+)
+_BY_NAME = {k.name: k for k in KPI_CATALOGUE}
+_LONGEST = "longest_wait_days_"
+
+
+def kpi_info(name: str) -> Kpi:
+    """The catalogue entry of a KPI (a per-band longest wait is made up for its band)."""
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if name.startswith(_LONGEST):
+        band = name.removeprefix(_LONGEST)
+        return Kpi(name, f"Longest wait, {band} band (days)", "days", better="lower")
+    raise KeyError(f"{name!r} is not a KPI in simulation.metrics.KPI_CATALOGUE")
+
+
+def headline_kpis() -> tuple[str, ...]:
+    """Names of the headline KPIs, in display order."""
+    return tuple(k.name for k in KPI_CATALOGUE if k.headline)
+
+
+#: Groupings of the wait tables (equity by support reason and setting: the CQC's concern).
 WAIT_GROUPS: tuple[str, ...] = ("band", "setting", "primary_support_reason", "request_type")
 WEEK_DAYS = 7.0
 

@@ -1,8 +1,9 @@
-"""A simulation scenario: what a DoLS lead would change, as a validated, frozen model that round-trips TOML.
+"""A simulation scenario: what a DoLS lead would change, as a validated, frozen model (the schema).
 
-A scenario is a plain TOML file (``scenarios/*.toml``) a commissioner copies and edits. Everything the
-model needs that is a *choice* (demand, staffing, policy, costs) lives here; everything that is *law or
-screening* lives in the triage rules files, so the two never disagree.
+A scenario is a plain TOML file (``scenarios/*.toml``) a commissioner copies and edits; reading and
+writing it is :mod:`simulation.scenario_file`'s job. Everything the model needs that is a *choice*
+(demand, staffing, policy, costs) lives here; everything that is *law or screening* lives in the triage
+rules files, so the two never disagree.
 
 Errors are :class:`ScenarioError` with one line naming the key path, the value and what was expected
 (``staffing.bia_fte: must be >= 0, got -2``), because that line is what the command line shows a user.
@@ -14,20 +15,17 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-import tomllib
-from collections.abc import Iterable, Sequence
 from datetime import date
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from triage.errors import DolsSimError
+from triage.errors import show_value as _fmt
+from triage.vocabulary import SUPPORT_REASONS
 
 __all__ = [
-    "SUPPORT_REASONS",
+    "STAFF_LEVELS",
     "AgeBand",
     "Assessment",
     "Costs",
@@ -46,20 +44,7 @@ __all__ = [
     "SupportReasonShares",
     "Targets",
     "Vacancies",
-    "load_scenario",
-    "scenario_from_toml",
-    "scenario_to_toml",
-    "with_overrides",
 ]
-
-#: Values of ``primary_support_reason`` a scenario draws (DESIGN §4), in a fixed order.
-SUPPORT_REASONS: tuple[str, ...] = (
-    "dementia",
-    "learning_disability",
-    "mental_health",
-    "acquired_brain_injury",
-    "other",
-)
 
 #: Days in an average month: the unit behind "per month" rates.
 MONTH_DAYS = 365.25 / 12
@@ -73,6 +58,13 @@ MAX_REQUESTS_PER_MONTH = 200_000
 MAX_STAFF = 50_000
 Requests = Annotated[float, Field(ge=0, le=MAX_REQUESTS_PER_MONTH)]
 Staff = Annotated[float, Field(ge=0, le=MAX_STAFF)]
+#: The staffing levels a timeline of changes moves (each has a ``<name>_change`` in a change).
+STAFF_LEVELS: tuple[str, ...] = (
+    "bia_fte",
+    "independent_bia_per_month",
+    "mental_health_assessors",
+    "authorisers",
+)
 
 
 class ScenarioError(DolsSimError):
@@ -263,21 +255,32 @@ class Staffing(_Model):
                 f"vacancies.bia_vacant_fte_at_start: must be <= bia_fte ({_fmt(self.bia_fte)}), "
                 f"got {_fmt(self.vacancies.bia_vacant_fte_at_start)}"
             )
-        levels = {
-            "bia_fte": self.bia_fte,
-            "independent_bia_per_month": self.independent_bia_per_month,
-            "mental_health_assessors": self.mental_health_assessors,
-            "authorisers": self.authorisers,
-        }
+        self.level_schedule()  # refuses a change that takes a level below 0
+        return self
+
+    def level_schedule(self) -> list[tuple[int, dict[str, float]]]:
+        """Staffing levels from each change on: ``(from_month, levels)``, the first from month 1.
+
+        The one place the timeline of changes is composed (the validator and the model both use it).
+        Changes of the same month are applied together; a level that would go below 0 is an error naming
+        the change, because a cut of more posts than exist is a typo, not a plan.
+        """
+        level = {name: float(getattr(self, name)) for name in STAFF_LEVELS}
+        out: list[tuple[int, dict[str, float]]] = [(1, dict(level))]
         for i, change in sorted(enumerate(self.changes), key=lambda ic: ic[1].from_month):
-            for name in levels:
-                levels[name] += getattr(change, f"{name}_change")
-                if levels[name] < -1e-9:
+            for name in STAFF_LEVELS:
+                level[name] += getattr(change, f"{name}_change")
+                if level[name] < -1e-9:
                     raise ValueError(
                         f"changes[{i}].{name}_change: takes {name} below 0 from month "
-                        f"{change.from_month} (to {_fmt(levels[name])})"
+                        f"{change.from_month} (to {_fmt(level[name])})"
                     )
-        return self
+                level[name] = max(0.0, level[name])
+            if out[-1][0] == change.from_month:
+                out[-1] = (change.from_month, dict(level))
+            else:
+                out.append((change.from_month, dict(level)))
+        return out
 
 
 class Assessment(_Model):
@@ -351,171 +354,3 @@ class Scenario(_Model):
     outcomes: Outcomes = Outcomes()
     costs: Costs = Costs()
     targets: Targets = Targets()
-
-
-# ---- errors --------------------------------------------------------------------------------------------
-
-
-def _fmt(value: Any) -> str:
-    """A value as a user typed it: 2 not 2.0, strings quoted."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)
-
-
-def _path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
-def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
-    """The pydantic model that owns the key at ``loc`` (to list the keys it would accept)."""
-    model: type[BaseModel] = Scenario
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        ann = field.annotation
-        candidates = (ann, *getattr(ann, "__args__", ()))
-        found = next((a for a in candidates if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        if found is None:
-            return None
-        model = found
-    return model
-
-
-_RELATIVE_KEY = re.compile(r"^[A-Za-z_][\w.\[\]]*: ")
-
-_BOUNDS = {
-    "greater_than_equal": ">=",
-    "greater_than": ">",
-    "less_than_equal": "<=",
-    "less_than": "<",
-}
-
-
-def _describe(err: Any) -> str:
-    """One ``key.path: what was expected, got value`` line from one pydantic error."""
-    kind = err["type"]
-    loc = tuple(err["loc"])
-    got = err.get("input")
-    ctx = err.get("ctx") or {}
-    if kind == "value_error":
-        # Our model validators write "key: problem" relative to the section they validate.
-        msg = str(ctx.get("error") or err["msg"])
-        if not loc:
-            return msg
-        if _RELATIVE_KEY.match(msg):
-            return f"{_path(loc)}.{msg}"
-        return f"{_path(loc)}: {msg}"
-    if kind == "extra_forbidden":
-        owner = _model_at(loc)
-        known = f" (expected one of: {', '.join(owner.model_fields)})" if owner else ""
-        return f"{_path(loc)}: unknown key{known}"
-    if kind == "missing":
-        return f"{_path(loc)}: required key missing"
-    if kind in _BOUNDS:
-        bound = next(iter(ctx.values()))
-        return f"{_path(loc)}: must be {_BOUNDS[kind]} {_fmt(bound)}, got {_fmt(got)}"
-    if kind == "literal_error":
-        return f"{_path(loc)}: must be one of {ctx.get('expected')}, got {_fmt(got)}"
-    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
-        what = "a whole number" if kind.startswith("int") else "a number"
-        return f"{_path(loc)}: must be {what}, got {_fmt(got)}"
-    if kind in ("too_short", "too_long"):
-        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        need = "at least" if kind == "too_short" else "at most"
-        return f"{_path(loc)}: must have {need} {bound} values, got {ctx.get('actual_length')}"
-    return f"{_path(loc)}: {err['msg'][0].lower()}{err['msg'][1:]}, got {_fmt(got)}"
-
-
-def _validate(data: dict[str, Any], where: str = "") -> Scenario:
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        first = _describe(errors[0])
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ScenarioError(f"{where}{first}{more}") from None
-
-
-# ---- TOML in and out -------------------------------------------------------------------------------------
-
-
-def scenario_from_toml(text: str, *, source: str = "") -> Scenario:
-    """Parse and validate a scenario from TOML text (``source`` prefixes error messages)."""
-    where = f"{source}: " if source else ""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}not valid TOML ({exc})") from None
-    return _validate(data, where)
-
-
-def load_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"scenario file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read scenario file {p}: {exc}") from None
-    return scenario_from_toml(text, source=p.name)
-
-
-def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as plain TOML-ready values (dates stay dates; unset optional keys are left out)."""
-    return scenario.model_dump(mode="python", exclude_none=True)
-
-
-def scenario_to_toml(scenario: Scenario) -> str:
-    """TOML text that loads back to an equal scenario (comments are not kept)."""
-    # A fixed header: the name may hold characters a comment cannot (a newline would break the file).
-    header = "# dols-sim scenario (written by dols-sim: comments in the original are not kept)\n\n"
-    return header + tomli_w.dumps(scenario_to_dict(scenario))
-
-
-# ---- overrides ------------------------------------------------------------------------------------------
-
-
-def _parse_value(text: str) -> Any:
-    """A TOML literal (9, 8.5, true, "x", [1, 2], 2025-04-01); a bare word is taken as a string."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text.strip()
-
-
-def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
-    """A copy of ``scenario`` with ``key.path=value`` overrides applied and validated like the file."""
-    data = scenario_to_dict(scenario)
-    for item in overrides:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ScenarioError(f"--set {item!r}: expected key.path=value, e.g. staffing.bia_fte=9")
-        parts = key.split(".")
-        node: Any = data
-        for depth, part in enumerate(parts[:-1]):
-            nxt = node.get(part) if isinstance(node, dict) else None
-            if nxt is None:
-                nxt = {}
-                node[part] = nxt
-            if not isinstance(nxt, dict):
-                prefix = ".".join(parts[: depth + 1])
-                raise ScenarioError(f"{key}: {prefix} is a value, not a section")
-            node = nxt
-        node[parts[-1]] = _parse_value(raw)
-    return _validate(data, "")

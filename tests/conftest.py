@@ -1,9 +1,22 @@
 """Shared helpers: small exports built in memory (never real data), scenario paths, a small scenario
-builder and the conservation check."""
+builder, the conservation check, the command line in-process; and the test tiers.
+
+Tests live in one folder per tier, and each test is marked with its folder's tier, so a tier can be run
+alone (``pytest -m unit``) or left out (``pytest -m "not browser"``, the quick loop):
+
+- ``unit``: one module's behaviour, small inputs, hand-worked answers;
+- ``property``: hypothesis searches for inputs that break an invariant (no row lost, round trips);
+- ``validity``: the model against queueing theory (Erlang C and A, Little's law) and behaviour;
+- ``backtest``: today's results against stored ones, so a refactor cannot move a number unseen;
+- ``functional``: the command line, the README's examples, executors and the page (AppTest), end to end;
+- ``browser``: the page in Debian's Chromium, as a user meets it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -12,10 +25,21 @@ import pandas as pd
 import pytest
 
 import triage
-from simulation.model import RunLog
-from simulation.scenario import Scenario, load_scenario, scenario_from_toml, with_overrides
+from simulation.run_log import RunLog
+from simulation.scenario import Scenario
+from simulation.scenario_file import load_scenario, scenario_from_toml, with_overrides
 
 AS_OF = date(2026, 11, 23)
+TIERS = ("unit", "property", "validity", "backtest", "functional", "browser")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its folder's tier."""
+    for item in items:
+        tier = Path(str(item.fspath)).parent.name
+        if tier in TIERS:
+            item.add_marker(getattr(pytest.mark, tier))
+
 
 BASE_ROW = {
     "application_id": "A1",
@@ -153,3 +177,24 @@ def assert_conserved(log: RunLog) -> None:
         done = ~np.isnan(t["decided"])
         assert (t["allocated"][done] <= t["decided"][done]).all()
         assert (t["lapsed"][lapsed] >= t["received"][lapsed]).all()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def cli(*args: object) -> CliResult:
+    """``dols-sim ARGS`` in this process, through the real entry point (its one error path included)."""
+    from commands.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return CliResult(code, out.getvalue(), err.getvalue())

@@ -3,18 +3,46 @@
 Pure functions over rules held as data (``triage/rules/*.toml``). Importable by the web page, the CLI
 and the simulation (which bands its arrivals and orders its queue with this very code); it never
 imports the simulation.
+
+The names below are loaded on first use (PEP 562), so ``import triage.errors`` (the command line's
+start-up) does not pay for pandas.
 """
 
-from triage.clock import DeadlineDays, apply_clock, deadline_days, extension_adds_days, last_day_offset
-from triage.errors import DolsSimError, InputFileError, RulesError
-from triage.policy import order, sort_keys
-from triage.rulebook import Criteria, Policies, Policy, Rules, Timescales, load_rules
-from triage.screening import NO, UNKNOWN, YES, Screening, screen
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "AuthorityEnds": "triage.clock",
+    "DeadlineDays": "triage.clock",
+    "apply_clock": "triage.clock",
+    "authority_ends": "triage.clock",
+    "deadline_days": "triage.clock",
+    "extension_adds_days": "triage.clock",
+    "last_day_offset": "triage.clock",
+    "DolsSimError": "triage.errors",
+    "InputFileError": "triage.errors",
+    "RulesError": "triage.errors",
+    "order": "triage.policy",
+    "sort_keys": "triage.policy",
+    "Criteria": "triage.rulebook",
+    "Policies": "triage.rulebook",
+    "Policy": "triage.rulebook",
+    "Rules": "triage.rulebook",
+    "Timescales": "triage.rulebook",
+    "load_rules": "triage.rulebook",
+    "NO": "triage.screening",
+    "UNKNOWN": "triage.screening",
+    "YES": "triage.screening",
+    "Screening": "triage.screening",
+    "screen": "triage.screening",
+}
 __all__ = [
     "NO",
     "UNKNOWN",
     "YES",
+    "AuthorityEnds",
     "Criteria",
     "DeadlineDays",
     "DolsSimError",
@@ -26,6 +54,7 @@ __all__ = [
     "Screening",
     "Timescales",
     "apply_clock",
+    "authority_ends",
     "deadline_days",
     "extension_adds_days",
     "last_day_offset",
@@ -34,3 +63,26 @@ __all__ = [
     "screen",
     "sort_keys",
 ]
+
+if TYPE_CHECKING:
+    from triage.clock import (
+        AuthorityEnds,
+        DeadlineDays,
+        apply_clock,
+        authority_ends,
+        deadline_days,
+        extension_adds_days,
+        last_day_offset,
+    )
+    from triage.errors import DolsSimError, InputFileError, RulesError
+    from triage.policy import order, sort_keys
+    from triage.rulebook import Criteria, Policies, Policy, Rules, Timescales, load_rules
+    from triage.screening import NO, UNKNOWN, YES, Screening, screen
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'triage' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The statutory clock: deadlines and waits per application, as of a date (DESIGN §2).
+"""The statutory clock: deadlines and waits per application, as of a date (rules in rules/timescales.toml).
 
 The counting convention lives in exactly one function, :func:`last_day_offset`; everything else (the
 21-day standard period, urgent 7 and 7+7, the simulation's deadlines) goes through it, so a council that
@@ -108,6 +108,45 @@ def deadline_days(
         renewal, np.fmin(standard_last, np.asarray(authorisation_expiry_day, dtype=float)), deadline
     )
     return DeadlineDays(standard_last, urgent_expiry, deadline)
+
+
+@dataclass(frozen=True)
+class AuthorityEnds:
+    """When the time for a decision runs out, and when an undecided person has no authority, as times
+    (a day number ``d`` ends at time ``d + 1``; any common origin)."""
+
+    decision_due: np.ndarray  # end of the last lawful day for the decision
+    unauthorised_from: np.ndarray  # from then on, an undecided person is deprived without authority
+
+
+def authority_ends(
+    *,
+    deadline_day: np.ndarray,
+    is_urgent: np.ndarray,
+    urgent_expiry_day: np.ndarray,
+    extension_granted: np.ndarray,
+    extension_adds: int,
+    is_renewal: np.ndarray,
+    authorisation_end: np.ndarray,
+    received: np.ndarray,
+) -> AuthorityEnds:
+    """The one place that says when authority ends (the simulation's new requests and its starting
+    worklist both use it).
+
+    - urgent: the end of the urgent authorisation's last day, with the extension where it was granted;
+    - standard: the end of its deadline day (day 21);
+    - renewal: the earlier of the end of its deadline day and the end of the standing authorisation
+      (``authorisation_end``, a time; NaN if not known); the person stays authorised until that ends,
+      counted from receipt at the earliest (a gap before the request is not this request's).
+    """
+    urgent = np.asarray(is_urgent, dtype=bool)
+    renewal = np.asarray(is_renewal, dtype=bool)
+    extended = urgent & np.asarray(extension_granted, dtype=bool)
+    due = np.where(extended, np.asarray(urgent_expiry_day, dtype=float) + extension_adds, deadline_day) + 1
+    end = np.asarray(authorisation_end, dtype=float)
+    known = renewal & ~np.isnan(end)
+    unauthorised = np.where(known, np.maximum(end, np.asarray(received, dtype=float)), due)
+    return AuthorityEnds(np.where(renewal, np.fmin(due, end), due), unauthorised)
 
 
 def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.DataFrame:

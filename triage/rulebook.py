@@ -17,21 +17,13 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from triage.errors import RulesError
+from triage.errors import RulesError, describe_validation_error
+from triage.vocabulary import CATEGORICAL_FIELDS
 
 RULES_DIR = Path(__file__).parent / "rules"
 DEFAULT_TIMESCALES = RULES_DIR / "timescales.toml"
 DEFAULT_CRITERIA = RULES_DIR / "screening_criteria.toml"
 DEFAULT_POLICIES = RULES_DIR / "queue_policies.toml"
-
-#: Categorical input fields a screening criterion may test, with their allowed values (DESIGN §4).
-CATEGORICAL_FIELDS: dict[str, frozenset[str]] = {
-    "request_type": frozenset({"standard", "urgent", "renewal"}),
-    "setting": frozenset({"care_home", "hospital"}),
-    "primary_support_reason": frozenset(
-        {"dementia", "learning_disability", "mental_health", "acquired_brain_injury", "other"}
-    ),
-}
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -73,7 +65,7 @@ class Alerts(_Frozen):
 
 
 class Timescales(_Frozen):
-    """The statutory clock (DESIGN §2)."""
+    """The statutory clock (the law's timescales; see the comments in rules/timescales.toml)."""
 
     scheme: Scheme = Scheme()
     counting: Counting = Counting()
@@ -107,7 +99,7 @@ class ScreeningInputs(_Frozen):
 
 
 class Criteria(_Frozen):
-    """Screening criteria (DESIGN §3): each criterion implies a band; the highest band fired wins."""
+    """Screening criteria (ADASS-style): each criterion implies a band; the highest band fired wins."""
 
     bands: list[str]
     no_criterion_band: str = "unscreened"
@@ -229,12 +221,6 @@ class Policies(_Frozen):
 # ---- loading -----------------------------------------------------------------------------------------
 
 
-def _format_validation(path: Path, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    return f"{path.name}: {loc}: {first['msg']}"
-
-
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
@@ -255,7 +241,7 @@ def _load(model: type[M], path: Path) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RulesError(_format_validation(path, exc)) from None
+        raise RulesError(describe_validation_error(exc, model, f"{path.name}: ")) from None
 
 
 @lru_cache(maxsize=32)

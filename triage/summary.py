@@ -11,6 +11,17 @@ import pandas as pd
 
 from triage.worklist import TriageResult
 
+#: The summary tables' columns as a person reads them (the terminal and the page both use these).
+COLUMN_LABELS = {
+    "priority": "band",
+    "primary_support_reason": "support reason",
+    "applications": "open",
+    "breached": "past deadline",
+    "high_priority": "in the top band",
+    "median_wait_days": "median wait (days)",
+    "longest_wait_days": "longest wait (days)",
+}
+
 
 @dataclass
 class TriageSummary:

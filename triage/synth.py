@@ -1,6 +1,6 @@
 """Synthetic DoLS exports, so demos, tests and benchmarks never need a real person's data.
 
-The mix follows the published national picture (DESIGN §1, ``shared/reference``): about 58% of requests
+The mix follows the published national picture (NHS England DoLS statistics, 2023-24): about 58% of requests
 come with an urgent authorisation, most people are older and in care homes, hospital requests are
 nearly all urgent, and the open backlog has a long tail (many councils hold requests for months or
 years). Prevalences of the screening answers are plausible guesses, kept in :data:`FLAG_PREVALENCE` so
@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+
+from triage.vocabulary import SUPPORT_REASONS
 
 #: Share of applications answering "yes" to each screening question (the rest "no", some blank).
 FLAG_PREVALENCE = {
@@ -29,13 +31,8 @@ FLAG_PREVALENCE = {
     "end_of_life": 0.06,
     "change_since_last_authorisation": 0.30,  # renewals only
 }
-SUPPORT_REASONS = {
-    "dementia": 0.56,
-    "learning_disability": 0.12,
-    "mental_health": 0.12,
-    "acquired_brain_injury": 0.05,
-    "other": 0.15,
-}
+#: Share of applications by primary support reason, in the vocabulary's order.
+SUPPORT_REASON_SHARES = dict(zip(SUPPORT_REASONS, (0.56, 0.12, 0.12, 0.05, 0.15), strict=True))
 BLANK_ANSWER_SHARE = 0.05  # each screening answer left blank
 BLANK_FORM_SHARE = 0.03  # whole screening section left blank
 TEAMS = ("North", "South", "East", "West", "Hospital team")
@@ -79,8 +76,8 @@ def synthesise(n: int, as_of: date, seed: int = 1, bad_rows: int = 0) -> pd.Data
 
     older = mix_rng.random(n) < 0.82
     age = np.where(older, np.clip(mix_rng.normal(84, 7, n), 65, 104), mix_rng.integers(18, 65, n)).astype(int)
-    reasons = np.array(list(SUPPORT_REASONS))
-    p_old = np.array(list(SUPPORT_REASONS.values()))
+    reasons = np.array(list(SUPPORT_REASON_SHARES))
+    p_old = np.array(list(SUPPORT_REASON_SHARES.values()))
     p_young = np.array([0.02, 0.38, 0.32, 0.14, 0.14])
     reason = np.where(
         older,

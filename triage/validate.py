@@ -19,9 +19,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from triage.errors import DolsSimError
 from triage.ingest import EXTRA, KNOWN_COLUMNS, ROW, RawExport, canonical
-from triage.rulebook import CATEGORICAL_FIELDS, Rules
+from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
+from triage.vocabulary import CATEGORICAL_FIELDS, UNKNOWN_REASON
 
 DATE_COLUMNS = ("received_date", "urgent_start", "current_authorisation_expiry", "completed_date")
 DATE_EXPECTED = "expected a date as YYYY-MM-DD or DD/MM/YYYY"
@@ -37,7 +39,8 @@ FLAG_VALUES = {
     "": UNKNOWN,
 }
 MIN_AGE, MAX_AGE = 18, 120
-UNKNOWN_REASON = "unknown"
+#: An as-of date outside this range is a typing mistake (the DoLS began on 1 April 2009).
+AS_OF_RANGE = (date(2009, 4, 1), date(2100, 12, 31))
 _VALUE_SHOWN = 40
 
 
@@ -63,6 +66,20 @@ def parse_dates(text: pd.Series) -> pd.Series:
             break
         out = out.where(~todo, pd.to_datetime(text[todo], format=fmt, errors="coerce").dt.normalize())
     return out
+
+
+def parse_as_of(text: str) -> date:
+    """A date a person typed (the as-of date): read like an export's dates, and plausible for the DoLS.
+
+    Raises :class:`~triage.errors.DolsSimError` naming what was typed and what was expected.
+    """
+    parsed = parse_dates(pd.Series([text.strip()], dtype=str)).iloc[0]
+    if pd.isna(parsed):
+        raise DolsSimError(f"'{text}': not a date (expected YYYY-MM-DD or DD/MM/YYYY)")
+    day: date = parsed.date()
+    if not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+        raise DolsSimError(f"'{text}': expected a date from 2009-04-01 (the DoLS began) to 2100")
+    return day
 
 
 def map_distinct(text: pd.Series, fn: Callable[[str], object]) -> np.ndarray:

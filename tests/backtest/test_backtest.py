@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from simulation.experiment import run_replications, write_results
-from simulation.scenario import load_scenario, with_overrides
+from simulation.scenario_file import load_scenario, with_overrides
 from triage.worklist import build_worklist
 
 HERE = Path(__file__).resolve().parent

@@ -1,0 +1,125 @@
+"""``dols-sim validate`` and ``dols-sim run``: check a scenario, run its replications.
+
+A user's mistake (bad scenario, bad ``--set``, unreadable worklist, unwritable ``--out``) raises
+:class:`~triage.errors.DolsSimError`; :func:`commands.main.main` prints it as one line and exits 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from triage.errors import DolsSimError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from simulation.admission import Admitted
+    from simulation.experiment import Results
+
+ScenarioArg = Annotated[
+    Path, typer.Argument(help="Scenario file (TOML), e.g. scenarios/example-council.toml", show_default=False)
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a scenario key, validated like the file: key.path=value (repeatable), "
+        "e.g. --set staffing.bia_fte=9",
+        show_default=False,
+    ),
+]
+
+
+def admitted_from(scenario_path: Path, overrides: list[str] | None) -> Admitted:
+    """The scenario file with its overrides, admitted (checked against the rules, worklist read from the
+    file's folder): the one preparation ``validate`` and ``run`` share."""
+    from simulation.admission import admit
+    from simulation.scenario_file import load_scenario, with_overrides
+
+    scenario = load_scenario(scenario_path)
+    if overrides:
+        scenario = with_overrides(scenario, overrides)
+    return admit(scenario, base_dir=scenario_path.parent)
+
+
+def kpi_table(results: Results, currency: str = "GBP") -> Table:
+    """The headline KPIs with their 95% confidence intervals, as a rich table."""
+    from rich.table import Table
+
+    from presentation.formats import plural
+    from presentation.tables import kpi_table as people_table
+    from simulation.metrics import headline_kpis
+
+    reps = int(results.manifest.get("reps", 0))
+    name = results.manifest.get("scenario_name", "")
+    table = Table(title=f"{name}: {plural(reps, 'replication')}, mean (95% CI)")
+    table.add_column("KPI")
+    table.add_column("mean (95% CI)", justify="right")
+    shown = people_table(results.summary, headline_kpis(), currency)
+    censored = results.replications.get("weeks_to_clear_censored")
+    for label, value in shown.itertuples(index=False):
+        if label.startswith("Weeks until") and censored is not None and censored.sum() > 0:
+            label += f" (not reached in {int(censored.sum())} of {reps} runs: counted as the horizon)"
+        table.add_row(label, value)
+    return table
+
+
+def validate(scenario: ScenarioArg, set_: SetOption = None) -> None:
+    """Check a scenario file (and any --set overrides) without running it."""
+    from presentation.formats import number
+    from simulation.experiment import dry_run
+
+    admitted = admitted_from(scenario, set_)
+    s = admitted.scenario
+    worklist = admitted.initial_worklist
+    if worklist is not None:  # a one-month dry run checks the worklist exactly as `run` will
+        dry_run(admitted)
+    backlog = (
+        f"{number(len(worklist), 0)} from the worklist"
+        if worklist is not None
+        else number(s.initial_backlog.size, 0)
+    )
+    print(
+        f"OK: {scenario}: '{s.name}': {s.horizon.months} months from {s.horizon.start_date.isoformat()}, "
+        f"{number(s.demand.applications_per_month, 0)} requests a month, {backlog} open at start, "
+        f"{s.staffing.bia_fte:g} BIA FTE, queue policy {s.queue.policy}"
+    )
+
+
+def run(
+    scenario: ScenarioArg,
+    reps: Annotated[int, typer.Option("--reps", help="Number of replications")] = 30,
+    seed: Annotated[int, typer.Option("--seed", help="Master seed (same seed, same numbers)")] = 42,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the result files")] = Path("results"),
+    set_: SetOption = None,
+) -> None:
+    """Run replications of a scenario; print KPIs with 95% CIs and write CSVs and a manifest to --out."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from simulation.experiment import run_replications, write_results
+
+    if reps < 1:
+        raise DolsSimError(f"--reps: must be >= 1, got {reps}")
+    if seed < 0:
+        raise DolsSimError(f"--seed: must be >= 0, got {seed}")
+    admitted = admitted_from(scenario, set_)
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"Simulating {admitted.scenario.name}", total=reps)
+        results = run_replications(
+            admitted, reps, seed, progress=lambda done, total: bar.update(task, completed=done)
+        )
+    paths = write_results(results, out)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(kpi_table(results, admitted.scenario.costs.currency))
+    console.print(f"Results written to {out}/ ({', '.join(sorted(p.name for p in paths.values()))})")

@@ -1,0 +1,127 @@
+"""``dols-sim triage`` and ``dols-sim synth``: today's worklist from an export, and synthetic exports.
+
+Nothing from an application row is printed: the terminal gets counts only. The data libraries are
+imported inside the commands, so ``dols-sim --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import numbers
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from triage.errors import DolsSimError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from triage.rulebook import Rules
+    from triage.summary import TriageSummary
+
+
+def parse_as_of(text: str | None) -> date:
+    """``--as-of``: the export's own date reader (ISO or DD/MM/YYYY), default today."""
+    if text is None:
+        return date.today()
+    from triage.validate import parse_as_of as parse
+
+    try:
+        return parse(text)
+    except DolsSimError as exc:
+        raise DolsSimError(f"--as-of {exc}") from None
+
+
+def triage(
+    export: Annotated[Path, typer.Argument(help="The open applications export (.csv or .xlsx).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date to triage as of (default today).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the worklist here (.csv or .xlsx).")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Write refused rows and why here (.csv or .xlsx).")
+    ] = None,
+    criteria: Annotated[Path | None, typer.Option(help="Your own screening criteria TOML.")] = None,
+    timescales: Annotated[Path | None, typer.Option(help="Your own statutory timescales TOML.")] = None,
+    policies: Annotated[
+        Path | None, typer.Option(help="Your own queue policies TOML (needed for your own band names).")
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Worklist order (a policy id in the policies file).")
+    ] = None,
+) -> None:
+    """Rank today's open applications by priority and statutory deadline, and explain why."""
+    from rich.console import Console
+
+    from triage.export import write_table
+    from triage.rulebook import load_rules
+    from triage.summary import summarise
+    from triage.worklist import build_worklist
+
+    rules = load_rules(timescales=timescales, criteria=criteria, policies=policies)
+    result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy)
+    if out:
+        write_table(result.worklist, out, "worklist")
+    if rejects:
+        write_table(result.rejects, rejects, "rejects")
+    console = Console(highlight=False, soft_wrap=True)
+    print_summary(console, summarise(result, rules.criteria.all_bands), result.as_of, rules)
+    if out:
+        console.print(f"Worklist: {len(result.worklist):,} rows -> {out}")
+    if len(result.rejects):
+        where = f"-> {rejects}" if rejects else "(add --rejects FILE to see why)"
+        console.print(f"Refused: {len(result.rejects):,} rows {where}")
+
+
+def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules) -> None:
+    """Counts only (no row contents): safe for a shared terminal or a log."""
+    from rich.table import Table
+
+    from presentation.formats import number, plural
+    from triage.summary import COLUMN_LABELS
+
+    console.print(
+        f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {plural(s.rows_in, 'row')} in, "
+        f"{number(s.accepted, 0)} on the worklist, {number(s.rejected, 0)} refused"
+    )
+    console.print(
+        f"Past statutory deadline: [bold red]{number(s.breached, 0)}[/bold red] · urgent expiring within "
+        f"{plural(rules.timescales.alerts.urgent_expiring_within_days, 'day')}: "
+        f"[bold]{number(s.urgent_expiring_soon, 0)}[/bold] · extension decision due: "
+        f"[bold]{number(s.extension_due, 0)}[/bold]"
+    )
+    for title, table in (
+        ("By priority band", s.by_band),
+        ("By primary support reason", s.by_support_reason),
+        ("By setting", s.by_setting),
+    ):
+        t = Table(title=title, title_justify="left")
+        for col in table.columns:
+            first = col == table.columns[0]
+            t.add_column(COLUMN_LABELS.get(col, col), justify="left" if first else "right", no_wrap=first)
+        for row in table.itertuples(index=False):
+            t.add_row(*(number(float(v)) if isinstance(v, numbers.Real) else str(v) for v in row))
+        console.print(t)
+    if s.rejected:
+        counts = ", ".join(f"{r.column} {r.rows}" for r in s.rejects_by_column.itertuples())
+        console.print(f"Refused rows by the column at fault: {counts}")
+
+
+def synth(
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of applications.")] = 2000,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The export's date (default today).")] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed (same seed, same file).")] = 1,
+    out: Annotated[Path, typer.Option(help="Where to write it (.csv or .xlsx).")] = Path("example.csv"),
+    bad_rows: Annotated[int, typer.Option(min=0, help="Rows to spoil with typical export mistakes.")] = 0,
+) -> None:
+    """Write a synthetic open-applications export (no real person's data)."""
+    from triage.export import write_table
+    from triage.synth import synthesise
+
+    if bad_rows > n:
+        raise DolsSimError(f"--bad-rows {bad_rows}: must be at most --n ({n})")
+    df = synthesise(n, parse_as_of(as_of), seed=seed, bad_rows=bad_rows)
+    write_table(df, out, "applications")
+    print(f"Wrote {n:,} synthetic applications ({bad_rows} spoiled) -> {out}")

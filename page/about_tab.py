@@ -1,0 +1,67 @@
+"""The About tab: what the tool is, its assumptions, the law's clock and the criteria in use, a glossary."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from importlib.resources import files
+
+import pandas as pd
+import streamlit as st
+
+from page.state import rules
+from presentation.formats import plural
+from presentation.report import assumptions
+
+TEXT = files("page") / "text"
+
+
+def about_tab() -> None:
+    r = rules()
+    t = r.timescales
+    st.subheader("About dols-sim")
+    st.markdown(f"Version **{version('dols-sim')}**. " + (TEXT / "about.md").read_text(encoding="utf-8"))
+    st.markdown("#### What the simulation assumes")
+    st.markdown("\n".join(f"- {a}" for a in assumptions(t)))
+    st.markdown("#### The law's clock in use")
+    clock = [
+        ("Standard request: assessments completed within", plural(t.standard.assessment_period_days, "day")),
+        ("Urgent authorisation lasts", plural(t.urgent.period_days, "day")),
+        ("Extension of an urgent authorisation, at most", plural(t.urgent.max_extension_days, "day")),
+        ("Standard authorisation, at most", plural(t.standard_authorisation.max_days, "day")),
+        (
+            "Renewal request, no earlier than",
+            f"{plural(t.standard_authorisation.renewal_request_window_days, 'day')} before expiry",
+        ),
+        ("Counting (standard / urgent)", f"{t.counting.standard} / {t.counting.urgent}"),
+        ("DoLS in force from", t.scheme.in_force_from.isoformat()),
+    ]
+    st.table(pd.DataFrame(clock, columns=["rule", "value"]))
+    st.caption(
+        "day_one: the day of receipt (or the day an urgent authorisation is given) is day 1, so 21 days "
+        "from 1 March ends on 21 March. Source: triage/rules/timescales.toml."
+    )
+    st.markdown("#### Screening criteria in use")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "id": c.id,
+                    "band": c.band,
+                    "label": c.label,
+                    "when": ", ".join(f"{k} = {v}" for k, v in c.when.items()),
+                }
+                for c in r.criteria.criterion
+            ]
+        ),
+        hide_index=True,
+        key="criteria_table",
+    )
+    st.caption(
+        "Modelled on the ADASS screening tool (2014) and its 2024 West Midlands revision, not their "
+        "wording: an indicative guide only; each case must be judged on its own facts. "
+        f"No criterion fired → '{r.criteria.no_criterion_band}'."
+    )
+    st.markdown("#### Glossary")
+    st.markdown((TEXT / "glossary.md").read_text(encoding="utf-8"))
+    st.markdown("#### How to cite")
+    st.code(f"dols-sim {version('dols-sim')}: triage and backlog simulation for DoLS teams. 2026.")

@@ -1,0 +1,189 @@
+"""The Scenario tab: choose or upload a scenario, set the levers, run, and read the results."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from page.compare_section import compare_runs, report_for, worklist_note
+from page.levers import lever_inputs
+from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, run_cached, runs, worklist_fingerprint
+from presentation import charts
+from presentation.formats import format_value, money, plural
+from presentation.tables import estimate, kpi_table, waits_table
+from simulation.experiment import Results
+from simulation.metrics import WAIT_GROUPS, headline_kpis, kpi_info
+from simulation.scenario import Scenario
+from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_values
+from triage.errors import DolsSimError
+from triage.export import to_csv_bytes
+
+WAIT_GROUP_LABELS = {
+    "band": "Band",
+    "setting": "Setting",
+    "primary_support_reason": "Support reason",
+    "request_type": "Request type",
+}
+
+
+def _scenario_source() -> Scenario | None:
+    source = st.radio(
+        "Start from", ["A shipped scenario", "Upload a scenario (TOML)"], horizontal=True, key="scn_source"
+    )
+    if source == "A shipped scenario":
+        files = sorted(p.name for p in SCENARIOS.iterdir() if p.name.endswith(".toml"))
+        name = st.selectbox("Scenario", files, key="scn_file", index=files.index("example-council.toml"))
+        text, where = (SCENARIOS / name).read_text(encoding="utf-8"), name
+    else:
+        up = st.file_uploader("Scenario file (.toml)", type=["toml"], key="scn_upload")
+        if up is None:
+            st.info("Upload a scenario TOML (download one from this page to start), or pick a shipped one.")
+            return None
+        text, where = up.getvalue().decode("utf-8", errors="replace"), up.name
+    try:
+        return scenario_from_toml(text, source=where)
+    except DolsSimError as exc:
+        st.error(f"This scenario cannot be used: {exc}")
+        return None
+
+
+def scenario_tab() -> None:
+    st.subheader("Scenario: what if?")
+    base = _scenario_source()
+    if base is None:
+        return
+    st.caption(base.description or base.name)
+    worklist = st.session_state.get("worklist")
+    from_worklist = st.checkbox(
+        "Start from today's worklist (the Triage tab) as the open backlog",
+        key="scn_from_worklist",
+        disabled=worklist is None,
+        help="Simulate forward from today: the start date becomes the worklist's as-of date.",
+    )
+    with st.form("levers"):
+        values: dict[str, Any] = lever_inputs(base)
+        c = st.columns(4)
+        policies = [p.id for p in rules().policies.policy if p.is_static]
+        values["queue.policy"] = c[0].selectbox(
+            "Queue policy",
+            policies,
+            index=policies.index(base.queue.policy) if base.queue.policy in policies else 0,
+            key="lever_policy",
+            help="The order the waiting list is worked in (see the glossary on the About tab).",
+        )
+        values["assessment.proportionate"] = c[1].checkbox(
+            "Proportionate (desk-based) BIA for low band and renewals",
+            value=base.assessment.proportionate,
+            key="lever_proportionate",
+            help="ADASS (2016): desk-based assessments take a share of the usual BIA hours.",
+        )
+        reps = int(
+            c[2].number_input("Replications", 2, MAX_PAGE_REPS, 20, key="reps", help="Independent runs.")
+        )
+        seed = int(c[3].number_input("Seed", 0, 2**31 - 1, 42, key="seed", help="Same seed, same numbers."))
+        run_name = st.text_input("Name this run", value=f"Run {len(runs()) + 1}", key="run_name")
+        submitted = st.form_submit_button("Run", type="primary")
+    if submitted:
+        if from_worklist and worklist is not None:  # simulate forward from the worklist's as-of date
+            values["horizon.start_date"] = st.session_state["worklist_as_of"]
+        _run(base, values, reps, seed, run_name, worklist if from_worklist else None)
+    elif st.session_state.get("last_run") not in runs():
+        st.info("Set the levers and press Run.")
+    if st.session_state.get("last_run") in runs():
+        show_run(runs()[st.session_state["last_run"]])
+        compare_runs()
+
+
+def _run(
+    base: Scenario, values: dict[str, Any], reps: int, seed: int, name: str, worklist: pd.DataFrame | None
+) -> None:
+    try:
+        scenario = with_values(base, values)
+        # The cache is shared by every session: key it on the worklist's content, not its size.
+        key = worklist_fingerprint(worklist) if worklist is not None else ""
+        toml_text = scenario_to_toml(scenario)
+        results = run_cached(toml_text, reps, seed, key, scenario, worklist)
+    except DolsSimError as exc:
+        st.error(str(exc))
+        return
+    runs()[name] = Run(name, scenario, toml_text, seed, reps, results)
+    st.session_state["last_run"] = name
+    st.session_state["option"] = name  # the comparison shows the newest run against the baseline
+
+
+def _clear_tile(results: Results, months: int) -> tuple[str, str]:
+    """The weeks-to-clear tile: a number only when every replication cleared within the horizon."""
+    censored = results.replications["weeks_to_clear_censored"]
+    reps = len(censored)
+    if censored.sum() == reps:
+        return "not cleared", f"not within the {months}-month horizon in any replication"
+    mean, low, high = estimate(results.summary, "weeks_to_clear")
+    if censored.sum() > 0:
+        return "not always", f"not within the horizon in {int(censored.sum())} of {reps} replications"
+    return format_value(mean, "weeks"), f"95% CI {format_value(low, 'weeks')}–{format_value(high, 'weeks')}"
+
+
+def _tile(column: DeltaGenerator, label: str, summary: pd.DataFrame, kpi: str, currency: str) -> None:
+    """A headline figure: the mean, large, and its 95% CI beneath (too long to fit in the tile)."""
+    mean, low, high = estimate(summary, kpi)
+    unit = kpi_info(kpi).unit
+    column.metric(label, format_value(mean, unit, currency))
+    if not (math.isnan(low) or low == high):
+        column.caption(f"95% CI {format_value(low, unit, currency)}–{format_value(high, unit, currency)}")
+
+
+def show_run(run: Run) -> None:
+    results, scenario = run.results, run.scenario
+    currency = scenario.costs.currency
+    s = results.summary
+    st.markdown(f"#### Results: {run.name} ({plural(run.reps, 'replication')}, seed {run.seed})")
+
+    months = scenario.horizon.months
+    m = st.columns(4)
+    clear, clear_note = _clear_tile(results, months)
+    m[0].metric(
+        "Weeks to clear the backlog",
+        clear,
+        help=f"First week with fewer than {scenario.targets.backlog_target:,} open (the backlog target).",
+    )
+    m[0].caption(clear_note)
+    _tile(m[1], "Decided within statutory time", s, "within_statutory_share", currency)
+    _tile(m[2], "Person-days without authorisation", s, "unauthorised_person_days", currency)
+    _tile(m[3], f"Total cost over {plural(months, 'month')}", s, "cost_total", currency)
+    per_year = estimate(s, "cost_total")[0] * 12 / months
+    m[3].caption(f"about {money(per_year, currency)} a year")
+    all_bands = rules().criteria.all_bands
+    st.altair_chart(
+        charts.backlog_over_time(results.backlog, all_bands, target=scenario.targets.backlog_target),
+        width="stretch",
+    )
+    st.dataframe(kpi_table(results.summary, headline_kpis(), currency), hide_index=True, key="summary_table")
+    with st.expander("All results"):
+        st.dataframe(kpi_table(results.summary, None, currency), hide_index=True, key="all_results_table")
+    if len(results.waits):
+        st.markdown("##### Waits and share decided within the statutory time")
+        tabs = st.tabs(list(WAIT_GROUP_LABELS.values()))
+        for tab, by in zip(tabs, WAIT_GROUPS, strict=True):
+            tab.dataframe(waits_table(results.waits, by), hide_index=True, key=f"waits_{by}")
+    note = worklist_note(results)
+    toml_text = run.toml_text
+    if note:
+        st.caption(note)
+        toml_text = "".join(f"# {line}\n" for line in note.split("; ")) + toml_text
+    d = st.columns(4)
+    d[0].download_button("Scenario (TOML)", toml_text, f"{run.name}.toml", "application/toml")
+    d[1].download_button(
+        "KPI summary (CSV)", partial(to_csv_bytes, results.summary), f"{run.name}-summary.csv", "text/csv"
+    )
+    d[2].download_button(
+        "Replications (CSV)",
+        partial(to_csv_bytes, results.replications),
+        f"{run.name}-replications.csv",
+        "text/csv",
+    )
+    d[3].download_button("One-click report (HTML)", report_for(run), f"{run.name}-report.html", "text/html")

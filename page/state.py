@@ -1,0 +1,128 @@
+"""What the tabs share: the rules, cached triage and runs, the process pool, and the session's runs.
+
+Caches live in server memory only (nothing uploaded is written to disk); the pool and the rules are
+shared by every session, runs kept by name are each session's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+import pandas as pd
+import streamlit as st
+
+from simulation.admission import admit
+from simulation.experiment import Results, run_replications
+from simulation.scenario import Scenario
+from triage.errors import DolsSimError
+from triage.rulebook import Rules, load_rules
+from triage.worklist import TriageResult, build_worklist
+
+#: The shipped synthetic export and scenarios (package data, so an installed page has them too).
+EXAMPLE: Traversable = files("dols_examples") / "open_applications.csv"
+SCENARIOS: Traversable = files("dols_scenarios")
+EXAMPLE_AS_OF = date(2026, 11, 23)  # the date the shipped synthetic export was made for
+MAX_PAGE_REPS = 200  # the page's workers are shared by every session; bigger runs belong in `dols-sim run`
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run kept by name in the session: the scenario as run, its seed and replications, its results."""
+
+    name: str
+    scenario: Scenario
+    toml_text: str
+    seed: int
+    reps: int
+    results: Results
+
+    def pairs_with(self, other: Run) -> bool:
+        """Same seed and replications: the two can be compared replication by replication."""
+        return (self.seed, self.reps) == (other.seed, other.reps)
+
+
+@st.cache_resource
+def rules() -> Rules:
+    return load_rules()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def triage_cached(data: bytes, filename: str, as_of: date) -> TriageResult:
+    """Cached in memory on (file bytes, name, date): changing a filter does not re-run the triage."""
+    return build_worklist(data, as_of, rules(), filename=filename)
+
+
+def worklist_fingerprint(worklist: pd.DataFrame) -> str:
+    """A digest of the worklist's content (no data kept), to key cached runs started from it."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(worklist, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+@st.cache_resource
+def replication_pool() -> ProcessPoolExecutor:
+    """One pool of worker processes for the whole server, shared by every session.
+
+    Replications run on all cores (a 20-replication run is about twice as fast on two), and ten
+    sessions queue on the same workers rather than oversubscribing the machine. ``forkserver``: forking
+    a threaded web server is unsafe, and its workers start with the model already imported. The numbers
+    are the same as a serial run (replication i depends only on the scenario, i and the seed).
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["simulation.experiment"])
+    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=ctx)
+    for _ in range(os.cpu_count() or 1):
+        pool.submit(int)  # start the workers now, while the user sets the levers
+    return pool
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_cached(
+    toml_text: str,
+    reps: int,
+    seed: int,
+    worklist_key: str,
+    _scenario: Scenario,
+    _worklist: pd.DataFrame | None,
+) -> Results:
+    """Cached in memory on (scenario as TOML, reps, seed, worklist): the same run is never done twice.
+
+    The scenario is admitted here, once: an uploaded scenario may not name a file on the server.
+    """
+    admitted = admit(_scenario, rules(), initial_worklist=_worklist, read_files=False)
+    bar = st.progress(0.0, text="Running replications...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Replication {done} of {total}")
+
+    for attempt in (1, 2):
+        try:
+            results = run_replications(
+                admitted,
+                reps,
+                seed,
+                progress=progress,
+                executor=replication_pool(),
+            )
+            break
+        except BrokenProcessPool:  # a worker died (e.g. out of memory): a fresh pool for everyone, once
+            replication_pool.clear()
+            if attempt == 2:
+                raise DolsSimError(
+                    "the simulation workers stopped unexpectedly; try fewer replications"
+                ) from None
+    bar.empty()
+    return results
+
+
+def runs() -> dict[str, Run]:
+    """This session's kept runs, by name, oldest first."""
+    kept: dict[str, Run] = st.session_state.setdefault("runs", {})
+    return kept

@@ -1,0 +1,200 @@
+"""The Triage tab: today's worklist from an export, with alerts, charts, equity tables and downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from page.state import EXAMPLE, EXAMPLE_AS_OF, rules, triage_cached
+from presentation import charts
+from presentation.formats import dates_as_text, number, plural
+from triage.errors import DolsSimError
+from triage.export import to_csv_bytes, to_xlsx_bytes
+from triage.summary import COLUMN_LABELS, TriageSummary, summarise, urgent_expiring_within
+from triage.validate import parse_as_of
+
+#: Columns of the on-screen worklist: what a lead decides from. Every column is in the downloads.
+SHOWN_COLUMNS = [
+    "rank", "application_id", "priority", "reasons", "missing_information", "statutory_deadline",
+    "days_waiting", "days_to_deadline", "breached", "urgent_expiry", "extension_due", "worklist_group",
+    "received_date", "setting", "request_type", "primary_support_reason", "data_warnings",
+]  # fmt: skip
+DATE_COLUMN = st.column_config.DateColumn(format="YYYY-MM-DD")
+
+
+def _on_screen(w: pd.DataFrame, all_bands: list[str]) -> pd.DataFrame:
+    """The decision columns, with a coloured square beside the band (an image: it draws in any browser,
+    and is cheaper than styling every cell, so the table reaches the browser sooner)."""
+    out = w[SHOWN_COLUMNS].copy()
+    swatches = {b: charts.band_swatch(c) for b, c in charts.band_colours(all_bands).items()}
+    out.insert(1, "band colour", out["priority"].map(swatches).fillna(""))
+    return out
+
+
+def _source() -> tuple[bytes, str, date]:
+    upload = st.file_uploader(
+        "Open applications export (CSV or XLSX); processed in memory only, never saved",
+        type=["csv", "xlsx"],
+        key="upload",
+    )
+    if upload is None:
+        st.caption(f"Showing the shipped synthetic example ({EXAMPLE.name}); upload your own export above.")
+        return EXAMPLE.read_bytes(), EXAMPLE.name, EXAMPLE_AS_OF
+    return upload.getvalue(), upload.name, date.today()
+
+
+def triage_tab() -> None:
+    st.subheader("Today's worklist")
+    data, name, default_as_of = _source()
+    c1, c2 = st.columns(2)
+    # A text field, not a date picker: it takes effect on Enter (a picker only on leaving the field).
+    typed = c1.text_input(
+        "As of",
+        value=default_as_of.isoformat(),
+        key="as_of",
+        placeholder="YYYY-MM-DD or DD/MM/YYYY",
+        help="The day the worklist is for (YYYY-MM-DD or DD/MM/YYYY; press Enter): deadlines, waits "
+        "and alerts are counted to this day.",
+    )
+    alert_days = int(
+        c2.number_input(
+            "Alert: urgent authorisations expiring within (days)",
+            1,
+            28,
+            rules().timescales.alerts.urgent_expiring_within_days,
+            key="alert_days",
+            help="Urgent authorisations still in force that end within this many days are listed below.",
+        )
+    )
+    try:
+        as_of = parse_as_of(typed)
+    except DolsSimError as exc:
+        st.error(f"As of {exc}")
+        return
+    try:
+        result = triage_cached(data, name, as_of)
+    except DolsSimError as exc:
+        st.error(f"This file cannot be used: {exc}")
+        return
+    st.session_state["worklist"] = result.worklist
+    st.session_state["worklist_as_of"] = as_of
+    all_bands = rules().criteria.all_bands
+    summary = summarise(result, all_bands)
+    w = result.worklist
+    expiring = urgent_expiring_within(w, alert_days)
+
+    m = st.columns(5)
+    m[0].metric("On the worklist", number(summary.accepted, 0))
+    m[1].metric("Refused rows", number(summary.rejected, 0))
+    m[2].metric("Past statutory deadline", number(summary.breached, 0))
+    m[3].metric(f"Urgent expiring ≤ {plural(alert_days, 'day')}", number(len(expiring), 0))
+    m[4].metric("Extension decisions due", number(summary.extension_due, 0))
+    if summary.breached:
+        st.error(f"Past the statutory deadline: {plural(summary.breached, 'application')}.")
+    if len(expiring):
+        st.warning(f"Urgent authorisations ending within {plural(alert_days, 'day')}: {len(expiring):,}.")
+    if summary.rejected:
+        st.info(f"Refused: {plural(summary.rejected, 'row')} (see 'Refused rows' below for why).")
+
+    st.markdown("#### Next 10 to work")
+    top = w.head(10)[
+        [
+            "rank",
+            "application_id",
+            "priority",
+            "worklist_group",
+            "statutory_deadline",
+            "days_to_deadline",
+            "reasons",
+        ]
+    ]
+    st.table(dates_as_text(top).set_index("rank"))
+
+    st.markdown("#### Charts")
+    c1, c2 = st.columns(2)
+    c1.altair_chart(charts.open_by_band_and_wait(w, all_bands), width="stretch")
+    c2.altair_chart(charts.deadlines_ahead(w, as_of, all_bands), width="stretch")
+    st.altair_chart(charts.band_mix(w, all_bands), width="stretch")
+
+    alerts_cols = ["rank", "application_id", "priority", "urgent_expiry", "days_to_deadline", "extension_due"]
+    with st.expander(f"Urgent authorisations ending within {plural(alert_days, 'day')} ({len(expiring):,})"):
+        st.dataframe(
+            expiring[alerts_cols],
+            hide_index=True,
+            key="expiring_table",
+            column_config={"urgent_expiry": DATE_COLUMN},
+        )
+
+    worklist_filters(w, all_bands)
+    equity_tables(summary)
+
+    st.markdown("#### Refused rows")
+    if summary.rejected:
+        st.dataframe(result.rejects, hide_index=True, key="rejects_table")
+    else:
+        st.write("None: every row is on the worklist.")
+
+    # Downloads are built only when clicked (callables), not on every rerun of the page.
+    d = st.columns(3)
+    d[0].download_button("Worklist (CSV)", partial(to_csv_bytes, w), "worklist.csv", "text/csv")
+    d[1].download_button(
+        "Worklist (XLSX)",
+        partial(to_xlsx_bytes, w),
+        "worklist.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    d[2].download_button(
+        "Refused rows (CSV)", partial(to_csv_bytes, result.rejects), "rejects.csv", "text/csv"
+    )
+
+
+def worklist_filters(w: pd.DataFrame, all_bands: list[str]) -> None:
+    st.markdown("#### Worklist")
+    f = st.columns(4)
+    band = f[0].multiselect("Band", all_bands, key="band_filter")
+    setting = f[1].multiselect("Setting", sorted(w["setting"].unique()), key="setting_filter")
+    reason = f[2].multiselect(
+        "Support reason", sorted(w["primary_support_reason"].unique()), key="reason_filter"
+    )
+    breached_only = f[3].checkbox("Past deadline only", key="breached_only")
+    shown = w
+    if band:
+        shown = shown[shown["priority"].isin(band)]
+    if setting:
+        shown = shown[shown["setting"].isin(setting)]
+    if reason:
+        shown = shown[shown["primary_support_reason"].isin(reason)]
+    if breached_only:
+        shown = shown[shown["breached"]]
+    st.caption(
+        f"{number(len(shown), 0)} of {plural(len(w), 'application')}, in working order "
+        "(the downloads below have every column)"
+    )
+    st.dataframe(
+        _on_screen(shown, all_bands),
+        hide_index=True,
+        key="worklist_table",
+        column_config={
+            "band colour": st.column_config.ImageColumn("band colour", width="small"),
+            "statutory_deadline": DATE_COLUMN,
+            "urgent_expiry": DATE_COLUMN,
+            "received_date": DATE_COLUMN,
+        },
+    )
+
+
+def equity_tables(summary: TriageSummary) -> None:
+    st.markdown("#### Who waits: by support reason and setting")
+    st.caption(
+        "The CQC worries that people with dementia or a learning disability wait disproportionately "
+        "long in the lower band: compare median and longest waits here."
+    )
+    c1, c2 = st.columns(2)
+    c1.dataframe(
+        summary.by_support_reason.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_reason"
+    )
+    c2.dataframe(summary.by_setting.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_setting")
+    st.dataframe(summary.by_band.rename(columns=COLUMN_LABELS), hide_index=True, key="by_band")

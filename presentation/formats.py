@@ -1,0 +1,84 @@
+"""Numbers for people: thousands separators, sensible rounding, CIs beside means, plurals, dates.
+
+One place decides how a value of each unit is shown (the KPI catalogue in :mod:`simulation.metrics` gives
+each KPI its unit), so the terminal table, the page and the report show the same figure the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def money(value: float, currency: str = "GBP") -> str:
+    """``£2,802,720`` (whole units: a plan is not made in pence)."""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    sign = "-" if value < 0 else ""
+    amount = f"{abs(value):,.0f}"
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{currency} {amount}"
+
+
+def number(value: float, decimals: int | None = None) -> str:
+    """Thousands separators; whole numbers from 100 up, one decimal below (unless ``decimals``)."""
+    if decimals is None:
+        decimals = 0 if abs(value) >= 100 or float(value).is_integer() else 1
+    return f"{value:,.{decimals}f}"
+
+
+def format_value(value: float | None, unit: str, currency: str = "GBP") -> str:
+    """A value for people by its unit (``count``, ``days``, ``weeks``, ``share``, ``money``, ``flag``);
+    a missing value is an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "money":
+        return money(value, currency)
+    if unit == "count":
+        return number(value, 0)
+    if unit == "flag":
+        return f"{value:.0%}"
+    return number(value)
+
+
+def format_with_ci(mean: float, low: float, high: float, unit: str, currency: str = "GBP") -> str:
+    """``12 (10–14)``: the mean and its 95% confidence interval; ``−3 (−5 to −1)`` when negative."""
+    shown = format_value(mean, unit, currency)
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        return shown
+    lo, hi = format_value(low, unit, currency), format_value(high, unit, currency)
+    if lo == hi == shown:
+        return shown
+    joiner = " to " if low < 0 or high < 0 else "–"
+    return f"{shown} ({lo}{joiner}{hi})"
+
+
+def plural(n: float, one: str, many: str | None = None) -> str:
+    """``1 application``, ``2,000 applications``."""
+    word = one if n == 1 else (many or one + "s")
+    return f"{number(n, 0)} {word}"
+
+
+def day(value: Any) -> str:
+    """A date as ``2026-03-11`` (never with a time); blank when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every date column as ``YYYY-MM-DD`` text (for tables shown to people)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d").fillna("")
+    return out

@@ -1,0 +1,80 @@
+"""Result tables for people: KPI labels from the catalogue, values formatted by unit, CIs beside means.
+
+The CSV files keep the raw names and full precision (scripts read them); these are what a person reads on
+the page, in the terminal and in the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from presentation.formats import format_value, format_with_ci
+from simulation.metrics import kpi_info
+
+
+def estimate(summary: pd.DataFrame, kpi: str) -> tuple[float, float, float]:
+    """(mean, ci_low, ci_high) of one KPI in a summary."""
+    row = summary.loc[summary["kpi"] == kpi]
+    if row.empty:
+        raise KeyError(f"{kpi!r} is not in the summary")
+    mean, low, high = row[["mean", "ci_low", "ci_high"]].to_numpy(dtype=float)[0]
+    return float(mean), float(low), float(high)
+
+
+def ci_text(summary: pd.DataFrame, kpi: str, currency: str = "GBP") -> str:
+    """One KPI of a summary as ``mean (low–high)``, formatted by its unit."""
+    return format_with_ci(*estimate(summary, kpi), kpi_info(kpi).unit, currency)
+
+
+def kpi_table(
+    summary: pd.DataFrame, names: Sequence[str] | None = None, currency: str = "GBP"
+) -> pd.DataFrame:
+    """``KPI`` (its label) and ``mean (95% CI)`` for the KPIs named (all in ``summary`` if None)."""
+    present = list(summary["kpi"])
+    rows = [
+        {"KPI": kpi_info(name).label, "mean (95% CI)": ci_text(summary, name, currency)}
+        for name in (names if names is not None else present)
+        if name in present
+    ]
+    return pd.DataFrame(rows, columns=["KPI", "mean (95% CI)"])
+
+
+def verdict(kpi: str, low: float, high: float) -> str:
+    """Whether an option is better than the baseline with 95% confidence (the CI of the paired
+    difference excludes 0 on the good side), worse, or not clearly different."""
+    better = kpi_info(kpi).better
+    if better is None or pd.isna(low) or pd.isna(high) or low <= 0 <= high:
+        return "no clear difference" if better is not None else ""
+    option_higher = low > 0
+    return "better" if option_higher == (better == "higher") else "worse"
+
+
+def comparison_table(comparison: pd.DataFrame, currency: str = "GBP") -> pd.DataFrame:
+    """A paired comparison (:func:`simulation.compare.paired_comparison`) for people."""
+    rows = []
+    numbers = comparison[["baseline", "option", "difference", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    for kpi, (baseline, option, difference, low, high) in zip(comparison["kpi"], numbers, strict=True):
+        info = kpi_info(str(kpi))
+        rows.append(
+            {
+                "KPI": info.label,
+                "baseline": format_value(baseline, info.unit, currency),
+                "option": format_value(option, info.unit, currency),
+                "difference (95% CI)": format_with_ci(difference, low, high, info.unit, currency),
+                "option is": verdict(str(kpi), low, high),
+            }
+        )
+    return pd.DataFrame(rows, columns=["KPI", "baseline", "option", "difference (95% CI)", "option is"])
+
+
+def waits_table(waits: pd.DataFrame, group_by: str) -> pd.DataFrame:
+    """The wait table of one grouping (band, setting, ...): a row per group, a column per wait KPI."""
+    part = waits.loc[waits["group_by"] == group_by]
+    out = pd.DataFrame({"group": list(dict.fromkeys(part["group"]))})
+    for kpi in dict.fromkeys(part["kpi"]):
+        info = kpi_info(kpi)
+        values = part.loc[part["kpi"] == kpi].set_index("group")["mean"]
+        out[info.label] = [format_value(float(values.get(g, float("nan"))), info.unit) for g in out["group"]]
+    return out

@@ -1,0 +1,105 @@
+"""Admission: a scenario checked against the rules and resolved, once, before any replication runs.
+
+Why one step: the queue policy, the names a scenario borrows from the rules files (screening flags,
+bands) and the starting worklist (a file named in the scenario, relative to the scenario's folder) are
+the same for every replication, so they are resolved here once and the model receives them resolved.
+The command line and the page call :func:`admit` (through :mod:`simulation.experiment`); the model never
+re-checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import triage
+from simulation.initial_backlog import read_worklist
+from simulation.scenario import Scenario, ScenarioError
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A scenario checked against the rules, with everything one run needs resolved.
+
+    ``policies`` is the rules' policies with the scenario's ``queue.ageing_days`` applied;
+    ``initial_worklist`` the triage worklist the run starts from (None: the generated backlog).
+    """
+
+    scenario: Scenario
+    rules: triage.Rules
+    policy: triage.Policy
+    policies: triage.Policies
+    initial_worklist: pd.DataFrame | None = None
+
+
+def _policy(scenario: Scenario, rules: triage.Rules) -> tuple[triage.Policy, triage.Policies]:
+    """The scenario's queue policy, refused if it is not static, with any ageing override applied."""
+    try:
+        policy = rules.policies.get(scenario.queue.policy)
+    except triage.RulesError:
+        ids = [p.id for p in rules.policies.policy]
+        raise ScenarioError(f"queue.policy: must be one of {ids}, got {scenario.queue.policy!r}") from None
+    if not policy.is_static:
+        raise ScenarioError(
+            f"queue.policy: {policy.id!r} orders by 'breached', which changes from day to day; "
+            "the simulated waiting list needs a static policy (e.g. earliest_deadline)"
+        )
+    policies = rules.policies
+    if scenario.queue.ageing_days:
+        unknown = set(scenario.queue.ageing_days) - set(policies.band_order)
+        if unknown:
+            band = sorted(unknown)[0]
+            raise ScenarioError(
+                f"queue.ageing_days.{band}: not a band (expected one of {policies.band_order})"
+            )
+        ageing = {**policies.ageing_days, **scenario.queue.ageing_days}
+        policies = policies.model_copy(update={"ageing_days": ageing})
+    return policy, policies
+
+
+def _check_names(scenario: Scenario, rules: triage.Rules) -> None:
+    """Names a scenario uses that the rules files must know (screening flags, bands)."""
+    flags = rules.criteria.inputs.flags
+    for flag in scenario.demand.flags:
+        if flag not in flags:
+            raise ScenarioError(f"demand.flags.{flag}: not a screening flag (expected one of {flags})")
+    bands = rules.criteria.all_bands
+    for band in scenario.assessment.proportionate_bands:
+        if band not in bands:
+            raise ScenarioError(
+                f"assessment.proportionate_bands: {band!r} is not a band (expected one of {bands})"
+            )
+
+
+def admit(
+    scenario: Scenario,
+    rules: triage.Rules | None = None,
+    *,
+    initial_worklist: pd.DataFrame | None = None,
+    base_dir: Path | None = None,
+    read_files: bool = True,
+) -> Admitted:
+    """Check ``scenario`` against the rules and resolve what every replication shares.
+
+    ``initial_worklist``: a triage worklist to start from (the page's "today's worklist"); otherwise the
+    file named by ``initial_backlog.worklist`` is read, relative to ``base_dir`` (the scenario file's
+    folder; the current folder when None). ``read_files=False`` refuses a scenario that names a file
+    (the page: a path in an uploaded scenario would be read on the server).
+    """
+    rules = rules if rules is not None else triage.load_rules()
+    policy, policies = _policy(scenario, rules)
+    _check_names(scenario, rules)
+    name = scenario.initial_backlog.worklist
+    if initial_worklist is None and name is not None:
+        if not read_files:
+            raise ScenarioError(
+                "initial_backlog.worklist: not used here; upload the export on the Triage tab "
+                "and tick 'Start from today's worklist'"
+            )
+        path = Path(name)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        initial_worklist = read_worklist(path)
+    return Admitted(scenario, rules, policy, policies, initial_worklist)

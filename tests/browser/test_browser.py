@@ -1,0 +1,130 @@
+"""The page in a real headless browser (Debian's Chromium via Playwright), as a user meets it.
+
+Screenshots go to tests/artifacts/ (look at them; the README shows two).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from triage.worklist import build_worklist
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+EXAMPLE = ROOT / "examples" / "open_applications.csv"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with running_app() as u:
+        yield u
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.goto(url)
+    yield pg
+    context.close()
+
+
+def test_triage_upload_first_row_and_alerts(page: Page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    expect(page.get_by_text("On the worklist").first).to_be_visible()
+    uploader = page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]')
+    uploader.set_input_files(str(EXAMPLE))
+    expect(page.get_by_text("Showing the shipped synthetic example")).to_have_count(0)
+    as_of = date.fromisoformat(page.get_by_role("textbox", name="As of").input_value())
+    result = build_worklist(EXAMPLE, as_of)
+    first = result.worklist.iloc[0]
+    top_row = page.locator('[data-testid="stTable"] tbody tr').first
+    expect(top_row).to_contain_text(str(first["application_id"]))
+    breached = int(result.worklist["breached"].sum())
+    expect(page.get_by_text(f"Past the statutory deadline: {breached:,} applications.")).to_be_visible()
+    expect(page.get_by_text("Urgent authorisations ending within 7 days:")).to_be_visible()
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    expect(charts.first).to_be_visible()
+    assert charts.count() >= 3
+    for i in range(3):  # each chart drew something
+        expect(charts.nth(i).locator("canvas, svg").first).to_be_visible()
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 100
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "triage.png"), full_page=False)
+
+
+def test_as_of_takes_effect_on_enter(page: Page) -> None:
+    """Typing a date and pressing Enter updates the counts (a date picker waited for the field to lose
+    focus, leaving the old results on screen)."""
+    expect(page.get_by_text("On the worklist").first).to_be_visible()
+    later = date(2027, 1, 10)
+    expected = int(build_worklist(EXAMPLE, later).worklist["breached"].sum())
+    field = page.get_by_role("textbox", name="As of")
+    field.fill(later.strftime("%d/%m/%Y"))
+    field.press("Enter")
+    breached = page.locator('[data-testid="stMetric"]').filter(has_text="Past statutory deadline")
+    expect(breached.locator('[data-testid="stMetricValue"]')).to_have_text(f"{expected:,}")
+    expect(field).to_be_focused()  # still in the field: Enter alone did it
+
+
+def test_band_colours_draw_in_this_browser(page: Page) -> None:
+    """The band column shows coloured squares (images), not emoji that Debian's Chromium draws as
+    empty boxes: the worklist grid renders its image cells."""
+    expect(page.get_by_text("On the worklist").first).to_be_visible()
+    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("canvas")).first
+    grid.scroll_into_view_if_needed()
+    expect(grid).to_be_visible()
+    page.wait_for_timeout(1000)
+    shot = grid.screenshot()
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(BytesIO(shot)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    # the criteria's top band is red (#c0392b): some pixels near it must be drawn in the grid
+    reds = int(((r > 170) & (g > 40) & (g < 80) & (b > 30) & (b < 70)).sum())
+    assert reds > 20, "no red band squares drawn in the worklist"
+
+
+def test_scenario_run_shows_results_and_charts(page: Page) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("tab", name="Scenario").click()
+    page.get_by_role("spinbutton", name="Replications").fill("5")
+    page.get_by_role("spinbutton", name="Seed").fill("42")
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_text("Results: Run 1 (5 replications, seed 42)")).to_be_visible(timeout=120_000)
+    panel = page.get_by_role("tabpanel", name="Scenario")
+    chart = panel.locator('[data-testid="stVegaLiteChart"]').first
+    expect(chart.locator("canvas, svg").first).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    expect(panel.get_by_text("Weeks to clear the backlog")).to_be_visible()
+    expect(panel.get_by_role("button", name="One-click report (HTML)")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "scenario.png"), full_page=False)

@@ -1,0 +1,207 @@
+"""The web page under Streamlit's AppTest: the numbers shown equal the library's own for the same inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from presentation.charts import band_colours, band_swatch
+from presentation.tables import comparison_table, kpi_table
+from simulation.compare import paired_comparison
+from simulation.experiment import Results, run_replications
+from simulation.metrics import headline_kpis
+from simulation.scenario_file import load_scenario, with_overrides
+from triage.errors import DolsSimError
+from triage.rulebook import load_criteria
+from triage.summary import summarise
+from triage.worklist import build_worklist
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "open_applications.csv"
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Tabs are lazy (only the open one runs): open one as a click would."""
+    at.session_state["tab"] = name
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first dataframe shown that has these columns (AppTest does not index dataframes by key)."""
+    for d in at.dataframe:
+        if set(columns) <= set(d.value.columns):
+            return d.value
+    raise AssertionError(f"no dataframe with columns {columns}")
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return str(m.value)
+    raise AssertionError(f"no metric {label_start!r}: {[m.label for m in at.metric]}")
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 11, 23), date(2027, 1, 10)])
+def test_triage_numbers_match_the_library(page: AppTest, as_of: date) -> None:
+    page.text_input(key="as_of").set_value(as_of.isoformat()).run()
+    result = build_worklist(EXAMPLE, as_of)
+    s = summarise(result)
+    assert metric(page, "On the worklist") == f"{s.accepted:,}"
+    assert metric(page, "Refused rows") == f"{s.rejected:,}"
+    assert metric(page, "Past statutory deadline") == f"{s.breached:,}"
+    assert metric(page, "Extension decisions due") == f"{s.extension_due:,}"
+    shown = frame(page, "reasons", "data_warnings")
+    assert list(shown["application_id"]) == list(result.worklist["application_id"])
+    top = page.table[0].value
+    assert list(top["application_id"]) == list(result.worklist["application_id"][:10])
+
+
+def test_as_of_reads_uk_dates_and_refuses_nonsense(page: AppTest) -> None:
+    page.text_input(key="as_of").set_value("10/01/2027").run()
+    assert (
+        metric(page, "Past statutory deadline")
+        == f"{summarise(build_worklist(EXAMPLE, date(2027, 1, 10))).breached:,}"
+    )
+    page.text_input(key="as_of").set_value("31/02/2027").run()
+    assert not page.exception
+    assert any("'31/02/2027': not a date" in e.value for e in page.error)
+
+
+def test_alert_window_counts_urgent_expiring(page: AppTest) -> None:
+    w = build_worklist(EXAMPLE, date(2026, 11, 23)).worklist
+    # the default window is the rules file's, so the page agrees with the clock's own flag
+    assert metric(page, "Urgent expiring ≤ 7 days") == f"{int(w['urgent_expiring_soon'].sum()):,}"
+    page.number_input(key="alert_days").set_value(3).run()
+    # counted independently, from dates: urgent, ending on 23 to 26 November inclusive
+    ends = w.loc[w["request_type"] == "urgent", "urgent_expiry"]
+    expected = int(ends.between(pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-26")).sum())
+    assert metric(page, "Urgent expiring ≤ 3 days") == f"{expected:,}" != "0"
+
+
+def test_filters(page: AppTest) -> None:
+    page.multiselect(key="band_filter").set_value(["low"]).run()
+    page.checkbox(key="breached_only").check().run()
+    shown = frame(page, "reasons", "data_warnings")
+    w = build_worklist(EXAMPLE, date(2026, 11, 23)).worklist
+    expected = w[(w["priority"] == "low") & w["breached"]]
+    assert len(shown) == len(expected) > 0
+    low_swatch = band_swatch(band_colours(load_criteria().all_bands)["low"])
+    assert set(shown["priority"]) == {"low"} and set(shown["band colour"]) == {low_swatch}
+
+
+def test_equity_and_rejects_tables(page: AppTest) -> None:
+    s = summarise(build_worklist(EXAMPLE, date(2026, 11, 23)))
+    reason = frame(page, "support reason", "longest wait (days)")
+    assert reason["open"].sum() == s.accepted
+    rejects = frame(page, "problems")
+    assert len(rejects) == s.rejected and rejects["problems"].str.len().min() > 0
+
+
+def test_about_reads_the_rules_files(page: AppTest) -> None:
+    open_tab(page, "About")
+    criteria = frame(page, "when", "label")
+    assert list(criteria["id"]) == [c.id for c in load_criteria().criterion]
+    clock = " ".join(page.table[-1].value.to_string().split())
+    assert "21 days" in clock and "7 days" in clock
+
+
+# ---- Scenario tab ----------------------------------------------------------------------------------
+
+
+def run_scenario(at: AppTest, reps: int, seed: int, bia_fte: float | None = None, name: str = "") -> None:
+    if at.session_state["tab"] != "Scenario":
+        open_tab(at, "Scenario")
+    at.number_input(key="reps").set_value(reps)
+    at.number_input(key="seed").set_value(seed)
+    if bia_fte is not None:
+        at.number_input(key="lever_staffing.bia_fte").set_value(bia_fte)
+    if name:
+        at.text_input(key="run_name").set_value(name)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+
+
+def library_results(reps: int, seed: int, bia_fte: float | None = None) -> Results:
+    scenario = load_scenario(ROOT / "scenarios" / "example-council.toml")
+    if bia_fte is not None:
+        scenario = with_overrides(scenario, [f"staffing.bia_fte={bia_fte}"])
+    return run_replications(scenario, reps, seed)
+
+
+def test_scenario_numbers_match_the_library(page: AppTest) -> None:
+    run_scenario(page, reps=3, seed=11, bia_fte=14.0)
+    lib = library_results(3, 11, 14.0)
+    shown = frame(page, "KPI", "mean (95% CI)")
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), kpi_table(lib.summary, headline_kpis()))
+    s = lib.summary.set_index("kpi")
+    assert (
+        metric(page, "Person-days without authorisation")
+        == f"{s.at['unauthorised_person_days', 'mean']:,.0f}"
+    )
+    low, high = s.loc["unauthorised_person_days", ["ci_low", "ci_high"]]
+    assert f"95% CI {low:,.0f}–{high:,.0f}" in [c.value for c in page.caption]  # the CI beside the figure
+    assert metric(page, "Total cost over 36 months") == f"£{s.at['cost_total', 'mean']:,.0f}"
+    cleared = metric(page, "Weeks to clear")
+    if lib.replications["weeks_to_clear_censored"].all():  # the horizon is never shown as if a result
+        assert cleared == "not cleared"
+    else:
+        assert cleared == f"{s.at['weeks_to_clear', 'mean']:,.0f}"
+
+
+def test_paired_comparison_against_a_baseline(page: AppTest) -> None:
+    run_scenario(page, reps=3, seed=5, name="baseline")
+    run_scenario(page, reps=3, seed=5, bia_fte=20.0, name="more BIAs")
+    table = frame(page, "difference (95% CI)", "baseline", "option")
+    expected = paired_comparison(library_results(3, 5).replications, library_results(3, 5, 20.0).replications)
+    pd.testing.assert_frame_equal(table.reset_index(drop=True), comparison_table(expected))
+    decided = table.set_index("KPI").loc["Decided"]
+    assert decided["option is"] == "better"  # more assessors decide more, under common random numbers
+    assert page.selectbox(key="option").value == "more BIAs"  # the newest run is the option shown
+
+
+def test_bad_lever_value_is_a_message_not_a_traceback(page: AppTest) -> None:
+    open_tab(page, "Scenario")
+    page.number_input(key="lever_staffing.bia_fte").set_value(-2.0)
+    page.button[0].click().run()
+    assert not page.exception
+    assert any("staffing.bia_fte" in e.value and "-2" in e.value for e in page.error)
+    assert page.number_input(key="lever_staffing.bia_fte").value == -2.0  # what the user typed is kept
+
+
+def test_scenario_from_todays_worklist(page: AppTest) -> None:
+    open_tab(page, "Scenario")
+    page.checkbox(key="scn_from_worklist").check()
+    run_scenario(page, reps=2, seed=3)
+    initial = frame(page, "KPI", "mean (95% CI)").set_index("KPI").loc["Open at start", "mean (95% CI)"]
+    assert initial == f"{len(build_worklist(EXAMPLE, date(2026, 11, 23)).worklist):,}"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (['queue.policy="statutory_then_band"'], "changes from day to day"),
+        (['queue.policy="random"'], "queue.policy: must be one of"),
+        (["initial_backlog.size=0", 'initial_backlog.worklist="/etc/passwd"'], "not used here"),
+    ],
+)
+def test_scenarios_the_page_cannot_run_are_a_message(overrides: list[str], message: str) -> None:
+    """The page admits a scenario as the CLI does, but never reads a file a scenario names."""
+    from simulation.admission import admit
+
+    scenario = with_overrides(load_scenario(ROOT / "scenarios" / "example-council.toml"), overrides)
+    with pytest.raises(DolsSimError, match=message):
+        admit(scenario, read_files=False)

@@ -1,0 +1,77 @@
+"""The one-file HTML report and the paired comparison."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from presentation import charts
+from presentation.report import assumptions, html_report
+from simulation.compare import paired_comparison
+from simulation.experiment import run_replications
+from simulation.scenario_file import scenario_to_toml
+from tests.conftest import small
+from triage.errors import DolsSimError
+
+BANDS = ["high", "medium", "low", "unscreened"]
+
+
+@pytest.fixture(scope="module")
+def runs() -> tuple[pd.DataFrame, pd.DataFrame, object]:
+    base = run_replications(small(), 4, 9)
+    more = run_replications(small("staffing.bia_fte=12"), 4, 9)
+    return base.replications, more.replications, base
+
+
+def test_report_is_self_contained_and_escaped(runs: tuple) -> None:
+    base = runs[2]
+    toml = scenario_to_toml(small()).replace('name = "small"', 'name = "<script>alert(1)</script>"')
+    html = html_report(
+        title="Option A & <b>",
+        scenario_toml=toml,
+        summary=base.summary,
+        seed=9,
+        reps=4,
+        charts=[charts.backlog_over_time(base.backlog, BANDS, target=100)],
+        comparison=paired_comparison(runs[0], runs[1]),
+        baseline_name="base",
+    )
+    assert "<svg" in html  # the chart is inline
+    assert not re.search(r"<script|src=[\"']https?:|href=[\"']https?:", html)  # nothing fetched, no JS
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Option A &amp; &lt;b&gt;" in html
+    for label in ("Weeks until the backlog is below target", "Person-days deprived", "Total cost"):
+        assert label in html  # labels from the KPI catalogue, not snake_case names
+    assert "seed 9" in html and "4 replications" in html
+    assert "Against the baseline: base" in html and "better" in html  # the comparison, with its verdict
+
+
+def test_paired_comparison_matches_a_hand_computed_interval(runs: tuple) -> None:
+    base, more, _ = runs
+    table = paired_comparison(base, more).set_index("kpi")
+    diff = more["decided"].to_numpy(float) - base["decided"].to_numpy(float)
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, len(diff) - 1) * diff.std(ddof=1) / np.sqrt(len(diff))
+    row = table.loc["decided"]
+    assert row["difference"] == pytest.approx(diff.mean())
+    assert row["ci_low"] == pytest.approx(diff.mean() - half)
+    assert row["ci_high"] == pytest.approx(diff.mean() + half)
+    assert row["option"] - row["baseline"] == pytest.approx(row["difference"])
+
+
+def test_paired_comparison_refuses_unpaired_runs(runs: tuple) -> None:
+    base, more, _ = runs
+    with pytest.raises(DolsSimError, match="same seed"):
+        paired_comparison(base, more.iloc[:2])
+
+
+def test_assumptions_read_the_timescales_file() -> None:
+    from triage.rulebook import Timescales, UrgentClock
+
+    default = " ".join(assumptions(Timescales()))
+    assert "last 7 days" in default and "after day 21" in default and "28 days before" in default
+    longer = " ".join(assumptions(Timescales(urgent=UrgentClock(period_days=21))))
+    assert "last 21 days" in longer
