@@ -25,8 +25,10 @@ import numpy as np
 import simpy
 
 import triage
+from simulation.admission import admit
 from simulation.model import simulate
-from simulation.scenario import Scenario, load_scenario
+from simulation.scenario import Scenario
+from simulation.scenario_file import load_scenario
 
 log = logging.getLogger("model_bench")
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -59,7 +61,7 @@ def bare_simpy_mmc(customers: int, servers: int = 10, utilisation: float = 0.9, 
 def time_model(scenario: Scenario, seed: int, rules: triage.Rules) -> tuple[int, float]:
     """(applications simulated, seconds) for one replication."""
     start = time.perf_counter()
-    run = simulate(scenario, np.random.SeedSequence(seed), rules)
+    run = simulate(admit(scenario, rules), np.random.SeedSequence(seed))
     return len(run.apps), time.perf_counter() - start
 
 

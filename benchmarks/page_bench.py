@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from simulation.experiment import run_replications  # noqa: E402
-from simulation.scenario import load_scenario  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from simulation.scenario_file import load_scenario  # noqa: E402
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 
 
 def first_render(browser: Browser, url: str, ready_text: str, chart: bool) -> float:
@@ -50,8 +50,8 @@ def scenario_run(browser: Browser, url: str, seed: int, reps: int) -> float:
     page.set_default_timeout(120_000)
     page.goto(url)
     page.get_by_role("tab", name="Scenario").click()
-    page.get_by_label("Replications").fill(str(reps))
-    page.get_by_label("Seed").fill(str(seed))
+    page.get_by_role("spinbutton", name="Replications").fill(str(reps))
+    page.get_by_role("spinbutton", name="Seed").fill(str(seed))
     t0 = time.perf_counter()
     page.get_by_role("button", name="Run").click()
     page.get_by_text("Results: ").first.wait_for()

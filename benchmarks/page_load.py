@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import Page, async_playwright  # noqa: E402
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 
 
 async def run_scenario(page: Page, url: str, seed: int, reps: int, timeout_ms: int) -> float:
@@ -30,8 +30,8 @@ async def run_scenario(page: Page, url: str, seed: int, reps: int, timeout_ms: i
     t0 = time.perf_counter()
     await page.goto(url)
     await page.get_by_role("tab", name="Scenario").click()
-    await page.get_by_label("Replications").fill(str(reps))
-    await page.get_by_label("Seed").fill(str(seed))
+    await page.get_by_role("spinbutton", name="Replications").fill(str(reps))
+    await page.get_by_role("spinbutton", name="Seed").fill(str(seed))
     await page.get_by_role("button", name="Run").click()
     await page.get_by_text("Results: ").first.wait_for()
     await page.locator('[data-testid="stVegaLiteChart"]').last.wait_for()
