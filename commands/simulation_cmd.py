@@ -51,7 +51,7 @@ def kpi_table(results: Results, currency: str = "GBP") -> Table:
 
     from presentation.formats import plural
     from presentation.tables import kpi_table as people_table
-    from simulation.metrics import headline_kpis
+    from simulation.metrics import binding_sentence, headline_kpis
 
     reps = int(results.manifest.get("reps", 0))
     name = results.manifest.get("scenario_name", "")
@@ -59,11 +59,9 @@ def kpi_table(results: Results, currency: str = "GBP") -> Table:
     table.add_column("KPI")
     table.add_column("mean (95% CI)", justify="right")
     shown = people_table(results.summary, headline_kpis(), currency)
-    censored = results.replications.get("weeks_to_clear_censored")
     for label, value in shown.itertuples(index=False):
-        if label.startswith("Weeks until") and censored is not None and censored.sum() > 0:
-            label += f" (not reached in {int(censored.sum())} of {reps} runs: counted as the horizon)"
         table.add_row(label, value)
+    table.caption = binding_sentence(results.summary)
     return table
 
 

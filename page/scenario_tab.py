@@ -17,7 +17,7 @@ from presentation import charts
 from presentation.formats import format_value, money, plural
 from presentation.tables import estimate, kpi_table, waits_table
 from simulation.experiment import Results
-from simulation.metrics import WAIT_GROUPS, headline_kpis, kpi_info
+from simulation.metrics import WAIT_GROUPS, binding_sentence, headline_kpis, kpi_info
 from simulation.scenario import Scenario
 from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_values
 from triage.errors import DolsSimError
@@ -117,14 +117,14 @@ def _run(
 
 
 def _clear_tile(results: Results, months: int) -> tuple[str, str]:
-    """The weeks-to-clear tile: a number only when every replication cleared within the horizon."""
-    censored = results.replications["weeks_to_clear_censored"]
-    reps = len(censored)
-    if censored.sum() == reps:
+    """The weeks-to-clear tile: a number only for replications that cleared within the horizon."""
+    summary = results.summary
+    cleared = estimate(summary, "cleared_within_horizon")[0]
+    if cleared == 0:
         return "not cleared", f"not within the {months}-month horizon in any replication"
-    mean, low, high = estimate(results.summary, "weeks_to_clear")
-    if censored.sum() > 0:
-        return "not always", f"not within the horizon in {int(censored.sum())} of {reps} replications"
+    mean, low, high = estimate(summary, "weeks_to_clear")
+    if cleared < 1:
+        return format_value(mean, "weeks"), f"only {cleared:.0%} of replications cleared within the horizon"
     return format_value(mean, "weeks"), f"95% CI {format_value(low, 'weeks')}–{format_value(high, 'weeks')}"
 
 
@@ -157,6 +157,7 @@ def show_run(run: Run) -> None:
     _tile(m[3], f"Total cost over {plural(months, 'month')}", s, "cost_total", currency)
     per_year = estimate(s, "cost_total")[0] * 12 / months
     m[3].caption(f"about {money(per_year, currency)} a year")
+    st.info(binding_sentence(s))
     all_bands = rules().criteria.all_bands
     st.altair_chart(
         charts.backlog_over_time(results.backlog, all_bands, target=scenario.targets.backlog_target),

@@ -24,8 +24,28 @@ def estimate(summary: pd.DataFrame, kpi: str) -> tuple[float, float, float]:
 
 
 def ci_text(summary: pd.DataFrame, kpi: str, currency: str = "GBP") -> str:
-    """One KPI of a summary as ``mean (low–high)``, formatted by its unit."""
+    """One KPI of a summary as ``mean (low–high)``, formatted by its unit.
+
+    ``weeks_to_clear`` is a mean over the replications that cleared: it says so when some did not, and is
+    "not within the horizon" when none did (a horizon is never shown as if it were a result).
+    """
+    if kpi == "weeks_to_clear":
+        return clear_text(summary)
     return format_with_ci(*estimate(summary, kpi), kpi_info(kpi).unit, currency)
+
+
+def clear_text(summary: pd.DataFrame) -> str:
+    """Weeks until the backlog is below target, honest about replications that never got there."""
+    reps = dict(zip(summary["kpi"], summary["reps"].to_numpy(dtype=int), strict=True))
+    cleared, total = reps.get("weeks_to_clear", 0), reps["cleared_within_horizon"]
+    if cleared == 0:
+        return "not within the horizon"
+    shown = format_with_ci(*estimate(summary, "weeks_to_clear"), "weeks")
+    return (
+        shown
+        if cleared == total
+        else f"{shown} in {cleared} of {total} replications; not within the horizon in the rest"
+    )
 
 
 def kpi_table(

@@ -4,7 +4,9 @@ One place decides what each KPI means, so the terminal table, the CSVs and the w
 
 - backlog: applications received and not yet decided or lapsed, counted at the end of each week;
 - ``weeks_to_clear``: the first week whose backlog is below ``targets.backlog_target`` (0 if it starts
-  below); if it never is, the horizon's length in weeks with ``weeks_to_clear_censored`` = 1;
+  below); if it never is within the horizon, it is missing (NaN: "not reached" is never shown as a
+  number) and ``cleared_within_horizon`` is 0, so the summary's mean is over the replications that
+  cleared and ``cleared_within_horizon``'s mean is the share that did;
 - waits: received to decision, for decisions in the run, of applications received after any warm-up;
 - ``within_statutory_share``: of those decisions, the share made by the statutory deadline (day 21, the
   urgent authorisation's end with any extension, or a renewal's deadline);
@@ -56,8 +58,20 @@ KPI_CATALOGUE: tuple[Kpi, ...] = (
     Kpi("open_at_end", "Open at end", "count", headline=True, better="lower"),
     Kpi("breached_open_at_end", "Open at end, past their statutory deadline", "count", better="lower"),
     Kpi("mean_backlog", "Mean open backlog", "count", better="lower"),
-    Kpi("weeks_to_clear", "Weeks until the backlog is below target", "weeks", headline=True, better="lower"),
-    Kpi("weeks_to_clear_censored", "Backlog not below target within the horizon", "flag"),
+    Kpi(
+        "weeks_to_clear",
+        "Weeks until the backlog is below target (replications that got there)",
+        "weeks",
+        headline=True,
+        better="lower",
+    ),
+    Kpi(
+        "cleared_within_horizon",
+        "Backlog below target within the horizon (share of replications)",
+        "share",
+        headline=True,
+        better="higher",
+    ),
     Kpi("mean_wait_days", "Mean wait to decision (days)", "days", headline=True, better="lower"),
     Kpi("median_wait_days", "Median wait to decision (days)", "days", better="lower"),
     Kpi("p90_wait_days", "90th percentile wait to decision (days)", "days", headline=True, better="lower"),
@@ -90,8 +104,11 @@ KPI_CATALOGUE: tuple[Kpi, ...] = (
     Kpi("unauthorised_person_days_renewal", "Person-days without authorisation: renewal", "count"),
     Kpi("longest_wait_days", "Longest wait (days)", "days", better="lower"),
     Kpi("utilisation_bia", "In-house BIA utilisation", "share", headline=True),
-    Kpi("utilisation_mha", "Mental health assessor utilisation", "share"),
-    Kpi("utilisation_sign_off", "Authoriser utilisation", "share"),
+    Kpi("utilisation_mha", "Mental health assessor utilisation", "share", headline=True),
+    Kpi("utilisation_sign_off", "Authoriser utilisation", "share", headline=True),
+    Kpi("capacity_bia", "BIA assessments possible at full use (in-house + bought)", "count"),
+    Kpi("capacity_mha", "Mental health assessments possible at full use", "count"),
+    Kpi("capacity_sign_off", "Sign-offs possible at full use", "count"),
     Kpi("independent_assessments", "Independent BIA assessments bought", "count"),
     Kpi("mental_health_assessments", "Mental health assessments", "count"),
     Kpi("cost_in_house_bia", "Cost: in-house BIAs", "money"),
@@ -165,11 +182,56 @@ def backlog_by_week(log: RunLog) -> pd.DataFrame:
 
 
 def weeks_to_clear(backlog_all: np.ndarray, target: int) -> tuple[float, bool]:
-    """First week the backlog is below ``target``; (horizon weeks, True) when it never is."""
+    """(first week the backlog is below ``target``, True); (NaN, False) when it never is in the horizon."""
     below = np.flatnonzero(backlog_all < target)
     if below.size:
-        return float(below[0]), False
-    return float(len(backlog_all) - 1), True
+        return float(below[0]), True
+    return math.nan, False
+
+
+#: Staff groups in the order an application meets them, with the names a commissioner uses.
+STAFF_GROUPS: dict[str, str] = {
+    "bia": "best interests assessors",
+    "mha": "mental health assessors",
+    "sign_off": "authorisers",
+}
+#: A staff group busier than this is saturated: it can be what limits throughput.
+SATURATED = 0.9
+
+
+def binding_staff_group(summary: pd.DataFrame) -> tuple[str, float] | None:
+    """The staff group that limits how many applications are decided, and its utilisation; None when no
+    group is saturated (capacity exceeds the work: demand, not staff, sets the pace).
+
+    Why not simply the busiest: with a backlog, every group upstream of the bottleneck is busy too (BIAs
+    keep assessing while the mental health assessors' list grows). The binding group is the saturated one
+    with the least capacity (assessments it could do at full use over the run), so adding to any other
+    group would not raise throughput.
+    """
+    means = summary.set_index("kpi")["mean"]
+    candidates = [
+        (float(means[f"capacity_{g}"]), g, float(means[f"utilisation_{g}"]))
+        for g in STAFF_GROUPS
+        if f"capacity_{g}" in means.index and not math.isnan(float(means[f"capacity_{g}"]))
+    ]
+    saturated = [c for c in candidates if c[2] >= SATURATED]
+    if not saturated:
+        return None
+    _, group, utilisation = min(saturated)
+    return group, utilisation
+
+
+def binding_sentence(summary: pd.DataFrame) -> str:
+    """What limits throughput, in words a commissioner can act on."""
+    found = binding_staff_group(summary)
+    if found is None:
+        return "No staff group is saturated: capacity exceeds the work, so demand sets the pace."
+    group, utilisation = found
+    others = [name for g, name in STAFF_GROUPS.items() if g != group]
+    return (
+        f"The binding constraint is {STAFF_GROUPS[group]} ({utilisation:.0%} busy): adding "
+        f"{' or '.join(others)} will not decide more applications; more {STAFF_GROUPS[group]}' time will."
+    )
 
 
 def _safe_mean(x: np.ndarray) -> float:
@@ -245,7 +307,7 @@ def kpis(log: RunLog) -> dict[str, float]:
 
     weekly = backlog_by_week(log)
     all_weeks = weekly.loc[weekly["band"] == "all", "open"].to_numpy()
-    clear, censored = weeks_to_clear(all_weeks, log.backlog_target)
+    clear, cleared = weeks_to_clear(all_weeks, log.backlog_target)
     warm_week = math.ceil(log.warm_up_days / WEEK_DAYS)
 
     # Waits (decisions of applications received after the warm-up).
@@ -293,7 +355,7 @@ def kpis(log: RunLog) -> dict[str, float]:
         "breached_open_at_end": float((still_open & (deadline_end < end)).sum()),
         "mean_backlog": _safe_mean(all_weeks[warm_week:].astype(float)),
         "weeks_to_clear": clear,
-        "weeks_to_clear_censored": float(censored),
+        "cleared_within_horizon": float(cleared),
         **decision_stats(wait, within),
         "mean_waiting_list_days": _safe_mean(left_list[q_sel] - received[q_sel]),
         "mean_time_in_system_days": _safe_mean(exits[exited] - received[exited]),
@@ -310,8 +372,14 @@ def kpis(log: RunLog) -> dict[str, float]:
     for name in log.bands:
         in_band = band == name
         out[f"longest_wait_days_{name}"] = float(waited[in_band].max()) if in_band.any() else math.nan
-    for name in ("bia", "mha", "sign_off"):
+    for name in STAFF_GROUPS:
         out[f"utilisation_{name}"] = pools[name].utilisation if name in pools else math.nan
+    for name in STAFF_GROUPS:
+        stats = pools.get(name)
+        possible = stats.jobs / stats.utilisation if stats and stats.utilisation > 0 else math.nan
+        if name == "bia":  # bought assessments add to what the BIA stage can do
+            possible = (0.0 if math.isnan(possible) else possible) + log.independent_assessments
+        out[f"capacity_{name}"] = possible
     out.update(
         {
             "independent_assessments": float(log.independent_assessments),

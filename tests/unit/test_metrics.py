@@ -11,7 +11,14 @@ import pytest
 
 from simulation.applications import SUPPORT_REASON_CODES
 from simulation.experiment import summarise, t_interval
-from simulation.metrics import backlog_by_week, kpis, waits_by_group, weeks_to_clear
+from simulation.metrics import (
+    backlog_by_week,
+    binding_sentence,
+    binding_staff_group,
+    kpis,
+    waits_by_group,
+    weeks_to_clear,
+)
 from simulation.run_log import ROUTES, SOURCES, RunLog
 from simulation.scenario import Costs
 from simulation.staff import PoolStats
@@ -106,13 +113,27 @@ def test_backlog_by_week_and_band() -> None:
 
 
 def test_weeks_to_clear_and_censoring() -> None:
-    assert weeks_to_clear(np.array([2, 3, 2, 1, 1]), 2) == (3.0, False)
-    assert weeks_to_clear(np.array([2, 3, 2, 1, 1]), 1) == (4.0, True)
-    assert weeks_to_clear(np.array([0, 3]), 1) == (0.0, False)
+    assert weeks_to_clear(np.array([2, 3, 2, 1, 1]), 2) == (3.0, True)
+    never = weeks_to_clear(np.array([2, 3, 2, 1, 1]), 1)
+    assert math.isnan(never[0]) and never[1] is False  # not reached: no number, never the horizon
+    assert weeks_to_clear(np.array([0, 3]), 1) == (0.0, True)
     k = kpis(make_log(target=1))
-    assert (k["weeks_to_clear"], k["weeks_to_clear_censored"]) == (4.0, 1.0)
+    assert math.isnan(k["weeks_to_clear"]) and k["cleared_within_horizon"] == 0.0
     k = kpis(make_log(target=2))
-    assert (k["weeks_to_clear"], k["weeks_to_clear_censored"]) == (3.0, 0.0)
+    assert (k["weeks_to_clear"], k["cleared_within_horizon"]) == (3.0, 1.0)
+
+
+def test_the_binding_staff_group_is_the_saturated_one_with_least_capacity() -> None:
+    def summary(**values: float) -> pd.DataFrame:
+        return pd.DataFrame({"kpi": list(values), "mean": list(values.values())})
+
+    # BIAs and mental health assessors both busy; MHAs could do fewer: they bind (more BIAs won't help)
+    both = summary(utilisation_bia=1.0, capacity_bia=900, utilisation_mha=0.99, capacity_mha=600,
+                   utilisation_sign_off=0.4, capacity_sign_off=2000)  # fmt: skip
+    assert binding_staff_group(both) == ("mha", 0.99)
+    assert "mental health assessors (99% busy)" in binding_sentence(both)
+    slack = summary(utilisation_bia=0.6, capacity_bia=900, utilisation_mha=0.5, capacity_mha=600)
+    assert binding_staff_group(slack) is None and "demand sets the pace" in binding_sentence(slack)
 
 
 def test_counts_and_waits() -> None:
