@@ -68,7 +68,7 @@ def scenario_tab() -> None:
     with st.form("levers"):
         values: dict[str, Any] = lever_inputs(base)
         c = st.columns(4)
-        policies = [p.id for p in rules().policies.policy if p.is_static]
+        policies = [p.id for p in rules().policies.policy if p.id != rules().policies.ring_fence]
         values["queue.policy"] = c[0].selectbox(
             "Queue policy",
             policies,

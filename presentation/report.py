@@ -26,16 +26,21 @@ def assumptions(timescales: Timescales) -> tuple[str, ...]:
     """What the model assumes, in plain words, with the day counts read from the timescales file."""
     t = timescales
     return (
-        "Each application needs a best interests assessment and a mental health assessment by different "
-        "people, then sign-off by an authoriser.",
+        "Each request is screened on receipt (and may be closed at once), then needs a best interests "
+        "assessment and a mental health assessment by different people, then sign-off by an authoriser.",
         "Arrivals are Poisson each month (with growth and seasonality as set); every arrival is banded by "
-        "the same screening rules as the triage worklist, and waits under the chosen queue policy.",
+        "the same screening rules as the triage worklist, and waits in the order of the chosen queue policy "
+        "(the worklist's own policies: a request moves up when, say, its deadline passes); a share of BIA "
+        "time can be ring-fenced for urgent and high-priority requests still decidable in time.",
+        "Assessors carry a caseload: each case takes its turnaround (elapsed days) from allocation to "
+        "report, while their hours limit how many cases they can take.",
         f"Urgent authorisations last {t.urgent.period_days} days; one {t.urgent.max_extension_days}-day "
         "extension is requested when undecided; after that, and after day "
         f"{t.standard.assessment_period_days} for standard requests, each day undecided counts as a "
         "person-day deprived without authorisation.",
-        "While waiting, an application can lapse (death, discharge, move, regained capacity) with a daily "
-        "hazard by setting; lapsed applications are withdrawn, not decided.",
+        "A request can close before a decision, by the published reasons: the person dies, or circumstances "
+        "change (discharged, moved), with daily hazards by setting while waiting or being assessed, and a "
+        "hospital stay that ends it. Closed requests count as completed, as NHS England counts them.",
         "Granted authorisations produce a renewal request "
         f"{t.standard_authorisation.renewal_request_window_days} days before they expire.",
         "Confidence intervals are 95% t-intervals across independent replications; runs compared at the "

@@ -24,6 +24,7 @@ class Admitted:
     """A scenario checked against the rules, with everything one run needs resolved.
 
     ``policies`` is the rules' policies with the scenario's ``queue.ageing_days`` applied;
+    ``ring_policy`` the policy that picks what ring-fenced staff take (None: no ring-fence);
     ``initial_worklist`` the triage worklist the run starts from (None: the generated backlog).
     """
 
@@ -32,20 +33,17 @@ class Admitted:
     policy: triage.Policy
     policies: triage.Policies
     initial_worklist: pd.DataFrame | None = None
+    ring_policy: triage.Policy | None = None
 
 
 def _policy(scenario: Scenario, rules: triage.Rules) -> tuple[triage.Policy, triage.Policies]:
-    """The scenario's queue policy, refused if it is not static, with any ageing override applied."""
+    """The scenario's queue policy (any of the rules file's: those that change with the date re-key a
+    request on the day it moves tier), with any ageing override applied."""
     try:
         policy = rules.policies.get(scenario.queue.policy)
     except triage.RulesError:
         ids = [p.id for p in rules.policies.policy]
         raise ScenarioError(f"queue.policy: must be one of {ids}, got {scenario.queue.policy!r}") from None
-    if not policy.is_static:
-        raise ScenarioError(
-            f"queue.policy: {policy.id!r} orders by 'breached', which changes from day to day; "
-            "the simulated waiting list needs a static policy (e.g. earliest_deadline)"
-        )
     policies = rules.policies
     if scenario.queue.ageing_days:
         unknown = set(scenario.queue.ageing_days) - set(policies.band_order)
@@ -91,6 +89,14 @@ def admit(
     rules = rules if rules is not None else triage.load_rules()
     policy, policies = _policy(scenario, rules)
     _check_names(scenario, rules)
+    ring_policy = None
+    if scenario.queue.ring_fenced_share > 0:
+        if policies.ring_fence is None:
+            raise ScenarioError(
+                "queue.ring_fenced_share: the queue policies file names no ring_fence policy to say "
+                "which requests ring-fenced staff take"
+            )
+        ring_policy = policies.get(policies.ring_fence)
     name = scenario.initial_backlog.worklist
     if initial_worklist is None and name is not None:
         if not read_files:
@@ -102,4 +108,4 @@ def admit(
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         initial_worklist = read_worklist(path)
-    return Admitted(scenario, rules, policy, policies, initial_worklist)
+    return Admitted(scenario, rules, policy, policies, initial_worklist, ring_policy)

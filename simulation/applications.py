@@ -1,27 +1,31 @@
-"""Simulated applications: when they arrive, what their forms say, their band, deadlines and queue keys.
+"""Simulated applications made ready for the model: bands, deadlines, queue keys, work and closure times.
 
-Everything here is vectorised over a batch of applications (all new requests of a run at once, the
-starting backlog at once, renewals a week at a time), because per-application Python in the setup would
-cost more than the simulation itself. Each batch is banded by the real screening rules
-(:func:`triage.screen`), given its statutory clock through :func:`triage.last_day_offset` (the one
+Everything here is vectorised over a batch (all new requests of a run at once, the starting backlog at
+once, renewals a week at a time). Each batch is banded by the real screening rules (:func:`triage.screen`),
+given its statutory clock through :func:`triage.deadline_days` and :func:`triage.authority_ends` (the one
 counting convention) and ordered by :func:`triage.sort_keys` (the same policy code as the worklist).
 
-Time is in days from the start of the horizon (day 0 = ``horizon.start_date``); an application arriving at
-time ``t`` was received on day ``floor(t)``. A deadline "end" is the end of the last lawful day.
+A queue key can change with time (a request becomes breached, an urgent authorisation runs out, a request
+is no longer decidable in time). The days it can change are known in advance
+(:func:`triage.transition_days`), so each block carries its keys as they will be from each such day on:
+the model re-keys a waiting request exactly then, at O(log n) a change.
+
+Time is in days from the start of the horizon (day 0 = ``horizon.start_date``). A deadline "end" is the
+end of the last lawful day.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 import triage
-from simulation.scenario import MONTH_DAYS, Demand, Distribution, Horizon, Scenario
+from simulation.arrivals import RENEWAL, URGENT, leave_hazard, sample
+from simulation.scenario import Distribution, Scenario
 from simulation.streams import GroupStreams
 from triage.clock import extension_adds_days
 from triage.vocabulary import REQUEST_TYPES, SETTINGS, SUPPORT_REASONS
@@ -31,69 +35,9 @@ if TYPE_CHECKING:
 
 #: Support reasons as coded in the run log; a worklist may leave the reason blank.
 SUPPORT_REASON_CODES: tuple[str, ...] = (*SUPPORT_REASONS, "not_recorded")
-STANDARD, URGENT, RENEWAL = (REQUEST_TYPES.index(t) for t in ("standard", "urgent", "renewal"))
 
-#: A renewal request arrives at least this many days after the decision that granted the authorisation
-#: (renewals are gathered a week at a time, so their keys are computed in batches).
-MIN_RENEWAL_DELAY_DAYS = 7.0
-
-
-def add_months(start: date, months: int) -> date:
-    """``start`` moved on by whole calendar months (31 Jan + 1 month = 28/29 Feb)."""
-    y, m = divmod(start.month - 1 + months, 12)
-    year, month = start.year + y, m + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def month_edges(horizon: Horizon) -> np.ndarray:
-    """Day offsets of the start of each month of the horizon, and of its end (``months + 1`` values)."""
-    start = horizon.start_date
-    return np.array(
-        [(add_months(start, m) - start).days for m in range(horizon.months + 1)], dtype=np.float64
-    )
-
-
-def monthly_means(demand: Demand, horizon: Horizon) -> np.ndarray:
-    """Expected new requests in each month of the horizon (trend, seasonality or observed counts)."""
-    edges = month_edges(horizon)
-    days = np.diff(edges)
-    mid = edges[:-1] + days / 2
-    growth = (1 + demand.growth_pct_per_year / 100) ** (mid / 365.25)
-    if demand.observed_monthly_counts:
-        counts = np.asarray(demand.observed_monthly_counts, dtype=float)
-        return counts[np.arange(horizon.months) % len(counts)] * growth
-    season = np.asarray(demand.seasonality, dtype=float)
-    season = season / season.mean()
-    start = horizon.start_date
-    month_of_year = np.array([add_months(start, m).month - 1 for m in range(horizon.months)])
-    return demand.applications_per_month * season[month_of_year] * growth * days / MONTH_DAYS
-
-
-def arrival_times(demand: Demand, horizon: Horizon, rng: np.random.Generator) -> np.ndarray:
-    """Sorted arrival times of new requests: Poisson counts per month, uniform within the month.
-
-    With a constant rate this is exactly a homogeneous Poisson process (the textbook M/M/c input).
-    """
-    edges = month_edges(horizon)
-    counts = rng.poisson(monthly_means(demand, horizon))
-    starts = np.repeat(edges[:-1], counts)
-    widths = np.repeat(np.diff(edges), counts)
-    times = starts + rng.random(int(counts.sum())) * widths
-    times.sort()
-    return times
-
-
-def sample(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` draws of a positive quantity with the distribution's mean (and sd)."""
-    if dist.kind == "fixed":
-        return np.full(n, dist.mean)
-    if dist.kind == "exponential":
-        return rng.exponential(dist.mean, n)
-    if dist.kind == "lognormal":
-        sigma2 = np.log1p((dist.sd / dist.mean) ** 2)
-        return rng.lognormal(np.log(dist.mean) - sigma2 / 2, np.sqrt(sigma2), n)
-    shape = (dist.mean / dist.sd) ** 2
-    return rng.gamma(shape, dist.sd**2 / dist.mean, n)
+#: A key change: (time, row in its block, main-list key, ring-fence key or None).
+KeyChange = tuple[float, int, tuple[float, ...], tuple[float, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -104,78 +48,54 @@ class Draws:
     independent_days: np.ndarray
     mha_hours: np.ndarray
     sign_off_hours: np.ndarray
-    lapse_unit: np.ndarray  # Exp(1): scaled by the setting's hazard
+    closure_unit: np.ndarray  # Exp(1): hazard budget for closing while waiting
     outcome_u: np.ndarray  # U(0,1): granted when below granted_share
     authorisation_days: np.ndarray
-    leaving_unit: np.ndarray  # Exp(1): time until the person leaves, scaled by the setting's hazard
+    leaving_unit: np.ndarray  # Exp(1): time until the person leaves, scaled by the leaving hazard
     extension_u: np.ndarray  # U(0,1): urgent extension granted when below the share
+    bia_turnaround: np.ndarray  # elapsed days from allocation to the BIA's report (0: none)
+    ring_turnaround: np.ndarray  # the same for the ring-fenced (duty) team
+    mha_turnaround: np.ndarray
+    screen_hours: np.ndarray
+    stay_days: np.ndarray  # days from receipt to leaving the setting (inf: no fixed stay)
+    closure_reason_u: np.ndarray  # U(0,1): which published reason a hazard closure is
+    screen_close_u: np.ndarray  # U(0,1): closed at screening when below the setting's share
 
     def take(self, start: int, stop: int) -> Draws:
         """Rows ``start:stop`` (the renewal pool hands them out in order)."""
         return Draws(**{k: v[start:stop] for k, v in self.__dict__.items()})
 
 
+def _optional(dist: Distribution | None, rng: np.random.Generator, n: int) -> np.ndarray:
+    return sample(dist, rng, n) if dist is not None else np.zeros(n)
+
+
 def draw_numbers(n: int, scenario: Scenario, streams: GroupStreams) -> Draws:
     """All per-application random numbers of a batch, in batch."""
     staffing, outcomes = scenario.staffing, scenario.outcomes
+    hospital_stay = scenario.closure.hospital.stay_days
     return Draws(
         bia_hours=sample(staffing.bia_hours_per_assessment, streams["bia_hours"], n),
         independent_days=sample(staffing.independent_bia_days, streams["independent_days"], n),
         mha_hours=sample(staffing.mha_hours_per_assessment, streams["mha_hours"], n),
         sign_off_hours=sample(staffing.authoriser_hours_per_sign_off, streams["sign_off_hours"], n),
-        lapse_unit=streams["lapse"].exponential(1.0, n),
+        closure_unit=streams["lapse"].exponential(1.0, n),
         outcome_u=streams["outcome"].random(n),
         authorisation_days=sample(outcomes.authorisation_days, streams["authorisation"], n),
         leaving_unit=streams["leaving"].exponential(1.0, n),
         extension_u=streams["extension"].random(n),
+        bia_turnaround=_optional(staffing.bia_turnaround_days, streams["bia_turnaround"], n),
+        ring_turnaround=_optional(
+            scenario.queue.ring_fenced_turnaround_days or staffing.bia_turnaround_days,
+            streams["ring_turnaround"],
+            n,
+        ),
+        mha_turnaround=_optional(staffing.mha_turnaround_days, streams["mha_turnaround"], n),
+        screen_hours=sample(scenario.screening.hours_per_request, streams["screen_hours"], n),
+        stay_days=sample(hospital_stay, streams["stay"], n) if hospital_stay else np.full(n, np.inf),
+        closure_reason_u=streams["closure_reason"].random(n),
+        screen_close_u=streams["screen_close"].random(n),
     )
-
-
-def draw_request_columns(
-    n: int,
-    demand: Demand,
-    criteria: triage.Criteria,
-    rng: np.random.Generator,
-    *,
-    request_type: np.ndarray | None = None,
-    setting: np.ndarray | None = None,
-    support_reason: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """What the managing authorities' forms say, as the screening columns :func:`triage.screen` reads.
-
-    Request type, setting and support reason are drawn from the mix unless given (a renewal keeps its
-    person's setting and support reason). Each screening flag is "yes" with its prevalence and blank
-    with ``blank_flag_share``; renewal-only flags are blank on other requests, as on a real form.
-    """
-    mix = demand.mix
-    u_type, u_setting, u_reason = rng.random(n), rng.random(n), rng.random(n)
-    if request_type is None:
-        codes = np.where(
-            u_type < mix.urgent_share,
-            URGENT,
-            np.where(u_type < mix.urgent_share + mix.renewal_share, RENEWAL, STANDARD),
-        )
-        request_type = np.asarray(REQUEST_TYPES, dtype=object)[codes]
-    if setting is None:
-        setting = np.where(u_setting < mix.hospital_share, "hospital", "care_home").astype(object)
-    if support_reason is None:
-        cum = np.cumsum(mix.primary_support_reason.as_tuple())
-        idx = np.minimum(np.searchsorted(cum, u_reason * cum[-1], side="right"), len(cum) - 1)
-        support_reason = np.asarray(SUPPORT_REASONS, dtype=object)[idx]
-    columns: dict[str, np.ndarray] = {
-        "request_type": request_type,
-        "setting": setting,
-        "primary_support_reason": support_reason,
-    }
-    is_renewal = np.asarray(request_type, dtype=object) == "renewal"
-    for flag in criteria.inputs.flags:
-        yes = rng.random(n) < demand.flags.get(flag, 0.0)
-        blank = rng.random(n) < demand.blank_flag_share
-        values = np.where(blank, triage.UNKNOWN, np.where(yes, triage.YES, triage.NO)).astype(np.int8)
-        if flag in criteria.inputs.renewal_only:
-            values[~is_renewal] = triage.UNKNOWN
-        columns[flag] = values
-    return columns
 
 
 @dataclass
@@ -187,11 +107,12 @@ class Clock:
     deadline_end: np.ndarray  # end of the last lawful day, with the extension when one is granted
     urgent_end: np.ndarray  # end of the urgent authorisation before any extension; NaN
     unauthorised_from: np.ndarray  # when an undecided person starts being deprived without authority
+    authorisation_end: np.ndarray  # a renewal's standing authorisation ends (time); NaN
 
 
 @dataclass
 class AppBlock:
-    """A batch of applications ready for the model: codes, times, service days and queue keys."""
+    """A batch of applications ready for the model: codes, times, work, closures and queue keys."""
 
     received: np.ndarray
     request_type: np.ndarray  # int8 code into REQUEST_TYPES
@@ -202,15 +123,24 @@ class AppBlock:
     urgent_end: np.ndarray
     extension_granted: np.ndarray  # bool
     unauthorised_from: np.ndarray
-    bia_days: np.ndarray  # calendar days one full-time BIA spends on it
+    bia_days: np.ndarray  # calendar days of one full-time BIA's work on it
     independent_days: np.ndarray
     mha_days: np.ndarray
     sign_off_days: np.ndarray
-    patience: np.ndarray  # days it can wait in queues before it lapses (inf: never)
+    screen_days: np.ndarray  # a full-time coordinator's days to screen it
+    bia_turnaround: np.ndarray  # elapsed days from allocation to report (at least the work)
+    ring_turnaround: np.ndarray
+    mha_turnaround: np.ndarray
+    patience: np.ndarray  # days it can wait before a hazard closes it (inf: never)
+    stay_end: np.ndarray  # when the person leaves the setting, whatever the stage (inf: no fixed stay)
+    died: np.ndarray  # bool: a hazard closure is a death (else circumstances changed)
+    closes_at_screening: np.ndarray  # bool
     granted: np.ndarray  # bool: the decision, when made, is to grant
     authorisation_days: np.ndarray
     renewal_after: np.ndarray  # days from the decision to a renewal request (inf: none)
-    keys: list[tuple[float, ...]]
+    keys: list[tuple[float, ...]]  # main-list key as of arrival
+    ring_keys: list[tuple[float, ...]] | None  # ring-fence key as of arrival (tier inf: not ring-fenced)
+    key_changes: list[KeyChange]
 
     def __len__(self) -> int:
         return len(self.received)
@@ -219,11 +149,16 @@ class AppBlock:
 def codes_of(values: np.ndarray, names: tuple[str, ...], what: str) -> np.ndarray:
     """Each value's index in ``names`` (int8), or ValueError naming an unexpected value."""
     lookup = {name: i for i, name in enumerate(names)}
-    uniq, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+    inverse, uniq = pd.factorize(np.asarray(values, dtype=object))  # hashing: fast on a few distinct values
     bad = [u for u in uniq if u not in lookup]
     if bad:
         raise ValueError(f"{what}: unexpected value(s) {bad}, expected one of {list(names)}")
-    return np.array([lookup[u] for u in uniq], dtype=np.int8)[inverse.reshape(-1)]
+    return np.array([lookup[u] for u in uniq], dtype=np.int8)[inverse]
+
+
+def _tuples(keys: np.ndarray) -> list[tuple[float, ...]]:
+    """Rows as tuples (the heap's keys): zipping the columns is twice as fast as a tuple per row."""
+    return list(zip(*keys.T.tolist(), strict=True))
 
 
 class BlockBuilder:
@@ -234,6 +169,7 @@ class BlockBuilder:
         self.scenario = scenario
         self.rules = rules
         self.policy = admitted.policy
+        self.ring_policy = admitted.ring_policy
         self.policies = admitted.policies
         ts = rules.timescales
         self.timescales = ts
@@ -241,8 +177,20 @@ class BlockBuilder:
         self.can_extend = ts.urgent.max_extension_days > 0
         self.renewal_window = float(ts.standard_authorisation.renewal_request_window_days)
         self.max_authorisation = float(ts.standard_authorisation.max_days)
-        lapse = scenario.lapse
-        self.hazard = np.array([lapse.care_home_hazard_per_day, lapse.hospital_hazard_per_day])
+        #: Days from the day of receipt to the end of the standard period (21 under day-one counting).
+        self.standard_period_days = (
+            triage.last_day_offset(ts.standard.assessment_period_days, ts.counting.standard) + 1
+        )
+        closure = scenario.closure
+        by_setting = [getattr(closure, name) for name in SETTINGS]
+        self.wait_hazard = np.array([c.died_per_day + c.circumstances_changed_per_day for c in by_setting])
+        self.died_share = np.array(
+            [c.died_per_day / h if h > 0 else 0.0 for c, h in zip(by_setting, self.wait_hazard, strict=True)]
+        )
+        self.has_stay = np.array([c.stay_days is not None for c in by_setting])
+        self.leave_hazard = np.array([leave_hazard(c) for c in by_setting])
+        shares = scenario.screening.closed_on_receipt_share
+        self.screen_close_share = np.array([getattr(shares, name) for name in SETTINGS])
         self.bands = tuple(rules.criteria.all_bands)
 
     def clock(
@@ -259,6 +207,7 @@ class BlockBuilder:
         expiry = np.full(len(day), np.nan)
         if renewal.any():
             expiry = received + self.renewal_window if authorisation_expiry is None else authorisation_expiry
+            expiry = np.where(renewal, expiry, np.nan)
         # The law's deadlines, composed in one place (triage.clock.deadline_days): the deadline the
         # queue orders by counts the urgent authorisation without a later extension ...
         base = triage.deadline_days(
@@ -282,7 +231,9 @@ class BlockBuilder:
             authorisation_end=expiry,
             received=received,
         )
-        return Clock(deadline_day, urgent_last, ends.decision_due, urgent_last + 1, ends.unauthorised_from)
+        return Clock(
+            deadline_day, urgent_last, ends.decision_due, urgent_last + 1, ends.unauthorised_from, expiry
+        )
 
     def build(
         self,
@@ -293,8 +244,12 @@ class BlockBuilder:
         authorisation_expiry: np.ndarray | None = None,
         band: np.ndarray | None = None,
         clock: Clock | None = None,
+        screened: bool = False,
     ) -> AppBlock:
-        """Screen (unless ``band`` is given), clock (unless given), key and cost a batch."""
+        """Screen (unless ``band`` is given), clock (unless given), key and cost a batch.
+
+        ``screened``: already through screening on receipt (the starting backlog), so never closed there.
+        """
         scenario = self.scenario
         n = len(received)
         if band is None:
@@ -324,26 +279,31 @@ class BlockBuilder:
         bia_days = draws.bia_hours * factor / (staffing.bia_productive_hours_per_week / 7)
         mha_days = draws.mha_hours / (staffing.mha_productive_hours_per_week / 7)
         sign_off_days = draws.sign_off_hours / (staffing.authoriser_productive_hours_per_week / 7)
+        screen_days = draws.screen_hours / (scenario.screening.coordinator_productive_hours_per_week / 7)
 
-        hazard = self.hazard[setting]
+        hazard = self.wait_hazard[setting]
         with np.errstate(divide="ignore"):
-            patience = np.where(hazard > 0, draws.lapse_unit / np.where(hazard > 0, hazard, 1), np.inf)
-            stays = np.where(hazard > 0, draws.leaving_unit / np.where(hazard > 0, hazard, 1), np.inf)
+            patience = np.where(hazard > 0, draws.closure_unit / np.where(hazard > 0, hazard, 1), np.inf)
+            leaving = self.leave_hazard[setting]
+            stays = np.where(leaving > 0, draws.leaving_unit / np.where(leaving > 0, leaving, 1), np.inf)
+        stay_end = np.where(self.has_stay[setting], received + draws.stay_days, np.inf)
+        # A backlog request received before the start whose stay would already be over is one still
+        # there: its remaining stay is a share of a fresh one (the stay's residual, roughly).
+        # (the starting backlog is already screened, so its screening draw is free to give that share)
+        over = stay_end <= 0
+        stay_end[over] = draws.stay_days[over] * draws.screen_close_u[over]
+        died = draws.closure_reason_u < self.died_share[setting]
+        if screened:
+            closes = np.zeros(n, dtype=bool)
+        else:
+            closes = draws.screen_close_u < self.screen_close_share[setting]
         granted = draws.outcome_u < scenario.outcomes.granted_share
         length = np.clip(draws.authorisation_days, 1.0, self.max_authorisation)
         after = np.maximum(length - self.renewal_window, MIN_RENEWAL_DELAY_DAYS)
         renews = granted & (stays > after) & scenario.outcomes.renewals
         renewal_after = np.where(renews, after, np.inf)
 
-        keys = triage.sort_keys(
-            self.policy,
-            self.policies,
-            request_type=np.asarray(REQUEST_TYPES, dtype=object)[rtype],
-            band=band,
-            received_date=received,
-            statutory_deadline=clock.deadline_day,
-            urgent_expiry=clock.urgent_expiry_day,
-        )
+        keys, ring_keys, changes = self._keys(rtype, band, received, clock)
         return AppBlock(
             received=np.asarray(received, dtype=np.float64),
             request_type=rtype,
@@ -358,35 +318,77 @@ class BlockBuilder:
             independent_days=draws.independent_days,
             mha_days=mha_days,
             sign_off_days=sign_off_days,
+            screen_days=screen_days,
+            bia_turnaround=draws.bia_turnaround,
+            ring_turnaround=draws.ring_turnaround,
+            mha_turnaround=draws.mha_turnaround,
             patience=patience,
+            stay_end=stay_end,
+            died=died,
+            closes_at_screening=closes,
             granted=granted,
             authorisation_days=length,
             renewal_after=renewal_after,
-            keys=list(map(tuple, keys.tolist())),
+            keys=keys,
+            ring_keys=ring_keys,
+            key_changes=changes,
         )
 
+    def _keys(
+        self, rtype: np.ndarray, band: np.ndarray, received: np.ndarray, clock: Clock
+    ) -> tuple[list[tuple[float, ...]], list[tuple[float, ...]] | None, list[KeyChange]]:
+        """Main and ring-fence keys as of arrival, and every later change (see the module docstring).
 
-def backlog_settings(scenario: Scenario, ages: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Settings of a generated backlog, given how long each application has waited.
+        The queue sees the deadline as the last lawful day with any extension that will be granted (an
+        urgent authorisation is in force until then), and a renewal's standing authorisation's last day.
+        """
+        last_day = np.ceil(clock.deadline_end) - 1
+        fields = {
+            "request_type": np.asarray(REQUEST_TYPES, dtype=object)[rtype],
+            "band": band,
+            "received_date": received,
+            "statutory_deadline": last_day,
+            "urgent_expiry": np.where(rtype == URGENT, last_day, np.nan),
+            "authorisation_expiry": np.ceil(clock.authorisation_end) - 1,
+        }
+        dated = {k: fields[k] for k in ("statutory_deadline", "urgent_expiry", "authorisation_expiry")}
+        arrival_day = np.floor(np.maximum(received, 0.0))
+        policies = [p for p in (self.policy, self.ring_policy) if p is not None]
+        flips = np.column_stack(
+            [triage.transition_days(p, self.policies, **dated) for p in policies]
+            + [np.full(len(received), np.nan)]
+        )
+        flips = np.where(flips > arrival_day[:, None], flips, np.nan)
+        flips.sort(axis=1)  # NaN last
+        flips = flips[:, : max(1, int((~np.isnan(flips)).sum(axis=1).max(initial=0)))]
 
-    The backlog is who is *still* waiting: of requests received ``a`` days ago, hospital ones survive
-    (have not lapsed) with probability ``exp(-hazard * a)``, so an old backlog is mostly care homes.
-    """
-    share = scenario.demand.mix.hospital_share
-    lapse = scenario.lapse
-    hospital = share * np.exp(-lapse.hospital_hazard_per_day * ages)
-    care_home = (1 - share) * np.exp(-lapse.care_home_hazard_per_day * ages)
-    total = hospital + care_home
-    p_hospital = np.divide(hospital, total, out=np.zeros_like(total), where=total > 0)
-    return np.where(rng.random(len(ages)) < p_hospital, "hospital", "care_home").astype(object)
+        def at(day: np.ndarray) -> list[np.ndarray]:
+            return [triage.sort_keys(p, self.policies, **fields, as_of=day) for p in policies]
+
+        now = at(arrival_day)
+        keys = _tuples(now[0])
+        ring_keys = _tuples(now[1]) if self.ring_policy is not None else None
+        changes: list[KeyChange] = []
+        for col in range(flips.shape[1]):
+            day = flips[:, col]
+            rows = np.flatnonzero(~np.isnan(day))
+            if not rows.size:
+                continue
+            later = at(np.where(np.isnan(day), arrival_day, day))
+            moved = np.zeros(len(day), dtype=bool)
+            for before, after in zip(now, later, strict=True):
+                moved |= (before != after).any(axis=1)
+            moved &= ~np.isnan(day)
+            rows_moved = np.flatnonzero(moved)
+            main = _tuples(later[0][rows_moved])
+            ring: list[tuple[float, ...] | None] = [None] * len(main)
+            if self.ring_policy is not None:
+                ring = list(_tuples(later[1][rows_moved]))
+            changes.extend(zip(day[rows_moved].tolist(), rows_moved.tolist(), main, ring, strict=True))
+            now = [np.where(moved[:, None], a, b) for a, b in zip(later, now, strict=True)]
+        return keys, ring_keys, changes
 
 
-def generated_backlog_ages(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Days already waited by each application of a generated starting backlog (uniform within bands)."""
-    backlog = scenario.initial_backlog
-    n = backlog.size
-    upper = np.array([b.up_to_days for b in backlog.age_profile])
-    lower = np.concatenate([[0.0], upper[:-1]])
-    shares = np.array([b.share for b in backlog.age_profile])
-    band = rng.choice(len(shares), size=n, p=shares / shares.sum())
-    return lower[band] + rng.random(n) * (upper[band] - lower[band])
+#: A renewal request arrives at least this many days after the decision that granted the authorisation
+#: (renewals are gathered a week at a time, so their keys are computed in batches).
+MIN_RENEWAL_DELAY_DAYS = 7.0

@@ -37,8 +37,10 @@ log = logging.getLogger(__name__)
 CONFIDENCE = 0.95
 #: Wait statistics carried from each replication's wait table into ``waits.csv``.
 WAIT_KPIS: tuple[str, ...] = (
+    "completed",
     "decided",
-    "lapsed",
+    "closed",
+    "mean_days_to_complete",
     "mean_wait_days",
     "median_wait_days",
     "p90_wait_days",

@@ -155,5 +155,6 @@ def worklist_inputs(
         deadline_end=ends.decision_due,
         urgent_end=urgent_day + 1,
         unauthorised_from=ends.unauthorised_from,
+        authorisation_end=expiry,
     )
     return columns, received, band, clock

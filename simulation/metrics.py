@@ -1,18 +1,26 @@
 """From a run log to the KPIs a DoLS lead and a commissioner ask about (shared by the CLI and the page).
 
-One place decides what each KPI means, so the terminal table, the CSVs and the web page never disagree:
+One place decides what each KPI means, so the terminal table, the CSVs and the web page never disagree
+(their labels and units: :mod:`simulation.kpi_catalogue`):
 
-- backlog: applications received and not yet decided or lapsed, counted at the end of each week;
+- published definitions (NHS England's DoLS statistics): ``received`` (during the run, renewals
+  included); ``completed`` = decided + closed without a decision (at screening, while waiting, or while
+  being assessed); ``closed_without_assessment`` (closed before any BIA assessment started, screening
+  closures included); ``standard_completed_within_21_days_share`` (of requests without an urgent
+  authorisation completed in the run, the share completed by the end of their 21st day);
+  ``mean_days_to_complete`` (receipt to completion, over all completed in the run);
+- backlog: requests received and not yet completed, counted at the end of each week;
 - ``weeks_to_clear``: the first week whose backlog is below ``targets.backlog_target`` (0 if it starts
   below); if it never is within the horizon, it is missing (NaN: "not reached" is never shown as a
   number) and ``cleared_within_horizon`` is 0, so the summary's mean is over the replications that
   cleared and ``cleared_within_horizon``'s mean is the share that did;
-- waits: received to decision, for decisions in the run, of applications received after any warm-up;
-- ``within_statutory_share``: of those decisions, the share made by the statutory deadline (day 21, the
-  urgent authorisation's end with any extension, or a renewal's deadline);
+- decision-based waits: received to decision, for decisions in the run, of requests received after any
+  warm-up (``within_statutory_share``: made by the statutory deadline: day 21, the urgent authorisation's
+  end with any extension, or a renewal's deadline); requests still open at the end are in none of these:
+  ``mean_days_open_at_end`` and ``longest_wait_days_<band>`` (open ones counted to the end) show them;
 - ``unauthorised_person_days``: days within the run a person spent undecided after their authority ran
   out (day 21 or the urgent authorisation's end; for a renewal, the end of the standing authorisation),
-  until decided, lapsed or the end of the run;
+  until decided, closed or the end of the run;
 - costs: filled in-house BIA posts (salary with on-costs per FTE-year), bought BIA assessments, mental
   health assessments and sign-offs.
 """
@@ -20,122 +28,39 @@ One place decides what each KPI means, so the terminal table, the CSVs and the w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from simulation.kpi_catalogue import (
+    KPI_CATALOGUE,
+    SATURATED,
+    STAFF_GROUPS,
+    Kpi,
+    binding_sentence,
+    binding_staff_group,
+    headline_kpis,
+    kpi_info,
+)
 from simulation.run_log import RunLog
 
-Unit = Literal["count", "days", "weeks", "share", "money", "flag"]
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """What a KPI is called for people, its unit (which decides how it is shown), whether it is a
-    headline figure (the CLI table, comparisons, the report), and which way is better (None: neither)."""
-
-    name: str
-    label: str
-    unit: Unit
-    headline: bool = False
-    better: Literal["lower", "higher"] | None = None
-
-
-#: Every KPI of :func:`kpis` and of the wait tables, in display order: the one list the command line,
-#: the comparison, the page and the report label and format from. ``longest_wait_days_<band>`` (one per
-#: band of the criteria in use) is described by :func:`kpi_info`.
-KPI_CATALOGUE: tuple[Kpi, ...] = (
-    Kpi("initial_backlog", "Open at start", "count", headline=True),
-    Kpi("arrivals", "Requests received (incl. renewals)", "count", headline=True),
-    Kpi("arrivals_new", "New requests received", "count"),
-    Kpi("arrivals_renewal", "Renewal requests received", "count"),
-    Kpi("decided", "Decided", "count", headline=True, better="higher"),
-    Kpi("granted", "Granted", "count"),
-    Kpi("lapsed_while_waiting", "Lapsed while waiting", "count", headline=True),
-    Kpi("lapsed", "Lapsed while waiting", "count"),
-    Kpi("open_at_end", "Open at end", "count", headline=True, better="lower"),
-    Kpi("breached_open_at_end", "Open at end, past their statutory deadline", "count", better="lower"),
-    Kpi("mean_backlog", "Mean open backlog", "count", better="lower"),
-    Kpi(
-        "weeks_to_clear",
-        "Weeks until the backlog is below target (replications that got there)",
-        "weeks",
-        headline=True,
-        better="lower",
-    ),
-    Kpi(
-        "cleared_within_horizon",
-        "Backlog below target within the horizon (share of replications)",
-        "share",
-        headline=True,
-        better="higher",
-    ),
-    Kpi("mean_wait_days", "Mean wait to decision (days)", "days", headline=True, better="lower"),
-    Kpi("median_wait_days", "Median wait to decision (days)", "days", better="lower"),
-    Kpi("p90_wait_days", "90th percentile wait to decision (days)", "days", headline=True, better="lower"),
-    Kpi(
-        "within_statutory_share", "Decided within the statutory time", "share", headline=True, better="higher"
-    ),
-    Kpi("mean_waiting_list_days", "Mean time on the waiting list (days)", "days", better="lower"),
-    Kpi("mean_time_in_system_days", "Mean time from receipt to decision or lapse (days)", "days"),
-    Kpi("lapsed_share", "Share of those leaving who lapsed", "share"),
-    Kpi("urgent_extensions_requested", "Urgent authorisations needing an extension", "count", better="lower"),
-    Kpi(
-        "urgent_expired_undecided",
-        "Urgent authorisations expired undecided",
-        "count",
-        headline=True,
-        better="lower",
-    ),
-    Kpi(
-        "urgent_expired_unextended", "Urgent authorisations expired, never extended", "count", better="lower"
-    ),
-    Kpi(
-        "unauthorised_person_days",
-        "Person-days deprived of liberty without authorisation",
-        "count",
-        headline=True,
-        better="lower",
-    ),
-    Kpi("unauthorised_person_days_standard", "Person-days without authorisation: standard", "count"),
-    Kpi("unauthorised_person_days_urgent", "Person-days without authorisation: urgent", "count"),
-    Kpi("unauthorised_person_days_renewal", "Person-days without authorisation: renewal", "count"),
-    Kpi("longest_wait_days", "Longest wait (days)", "days", better="lower"),
-    Kpi("utilisation_bia", "In-house BIA utilisation", "share", headline=True),
-    Kpi("utilisation_mha", "Mental health assessor utilisation", "share", headline=True),
-    Kpi("utilisation_sign_off", "Authoriser utilisation", "share", headline=True),
-    Kpi("capacity_bia", "BIA assessments possible at full use (in-house + bought)", "count"),
-    Kpi("capacity_mha", "Mental health assessments possible at full use", "count"),
-    Kpi("capacity_sign_off", "Sign-offs possible at full use", "count"),
-    Kpi("independent_assessments", "Independent BIA assessments bought", "count"),
-    Kpi("mental_health_assessments", "Mental health assessments", "count"),
-    Kpi("cost_in_house_bia", "Cost: in-house BIAs", "money"),
-    Kpi("cost_independent_bia", "Cost: independent BIA assessments", "money"),
-    Kpi("cost_mental_health", "Cost: mental health assessments", "money"),
-    Kpi("cost_sign_off", "Cost: sign-off", "money"),
-    Kpi("cost_total", "Total cost", "money", headline=True, better="lower"),
-    Kpi("cost_per_decision", "Cost per decision", "money", headline=True, better="lower"),
-)
-_BY_NAME = {k.name: k for k in KPI_CATALOGUE}
-_LONGEST = "longest_wait_days_"
-
-
-def kpi_info(name: str) -> Kpi:
-    """The catalogue entry of a KPI (a per-band longest wait is made up for its band)."""
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    if name.startswith(_LONGEST):
-        band = name.removeprefix(_LONGEST)
-        return Kpi(name, f"Longest wait, {band} band (days)", "days", better="lower")
-    raise KeyError(f"{name!r} is not a KPI in simulation.metrics.KPI_CATALOGUE")
-
-
-def headline_kpis() -> tuple[str, ...]:
-    """Names of the headline KPIs, in display order."""
-    return tuple(k.name for k in KPI_CATALOGUE if k.headline)
-
+__all__ = [
+    "KPI_CATALOGUE",
+    "SATURATED",
+    "STAFF_GROUPS",
+    "WAIT_GROUPS",
+    "Kpi",
+    "backlog_by_week",
+    "binding_sentence",
+    "binding_staff_group",
+    "exit_times",
+    "headline_kpis",
+    "kpi_info",
+    "kpis",
+    "unauthorised_days",
+    "waits_by_group",
+    "weeks_to_clear",
+]
 
 #: Groupings of the wait tables (equity by support reason and setting: the CQC's concern).
 WAIT_GROUPS: tuple[str, ...] = ("band", "setting", "primary_support_reason", "request_type")
@@ -143,9 +68,15 @@ WEEK_DAYS = 7.0
 
 
 def exit_times(apps: pd.DataFrame) -> np.ndarray:
-    """When each application left the backlog (decided or lapsed); +inf if still open."""
-    exit_ = np.fmin(apps["decided"].to_numpy(), apps["lapsed"].to_numpy())
+    """When each application was completed (decided, or closed without a decision); +inf if still open."""
+    exit_ = np.fmin(apps["decided"].to_numpy(), apps["closed"].to_numpy())
     return np.where(np.isnan(exit_), np.inf, exit_)
+
+
+def completed_in_time(apps: pd.DataFrame, period_days: int) -> np.ndarray:
+    """Completed by the end of the statutory period counted from the day of receipt (as NHS England counts
+    "completed within 21 days": any completion, a closure included)."""
+    return exit_times(apps) <= np.floor(apps["received"].to_numpy()) + period_days
 
 
 def week_times(log: RunLog) -> np.ndarray:
@@ -189,51 +120,6 @@ def weeks_to_clear(backlog_all: np.ndarray, target: int) -> tuple[float, bool]:
     return math.nan, False
 
 
-#: Staff groups in the order an application meets them, with the names a commissioner uses.
-STAFF_GROUPS: dict[str, str] = {
-    "bia": "best interests assessors",
-    "mha": "mental health assessors",
-    "sign_off": "authorisers",
-}
-#: A staff group busier than this is saturated: it can be what limits throughput.
-SATURATED = 0.9
-
-
-def binding_staff_group(summary: pd.DataFrame) -> tuple[str, float] | None:
-    """The staff group that limits how many applications are decided, and its utilisation; None when no
-    group is saturated (capacity exceeds the work: demand, not staff, sets the pace).
-
-    Why not simply the busiest: with a backlog, every group upstream of the bottleneck is busy too (BIAs
-    keep assessing while the mental health assessors' list grows). The binding group is the saturated one
-    with the least capacity (assessments it could do at full use over the run), so adding to any other
-    group would not raise throughput.
-    """
-    means = summary.set_index("kpi")["mean"]
-    candidates = [
-        (float(means[f"capacity_{g}"]), g, float(means[f"utilisation_{g}"]))
-        for g in STAFF_GROUPS
-        if f"capacity_{g}" in means.index and not math.isnan(float(means[f"capacity_{g}"]))
-    ]
-    saturated = [c for c in candidates if c[2] >= SATURATED]
-    if not saturated:
-        return None
-    _, group, utilisation = min(saturated)
-    return group, utilisation
-
-
-def binding_sentence(summary: pd.DataFrame) -> str:
-    """What limits throughput, in words a commissioner can act on."""
-    found = binding_staff_group(summary)
-    if found is None:
-        return "No staff group is saturated: capacity exceeds the work, so demand sets the pace."
-    group, utilisation = found
-    others = [name for g, name in STAFF_GROUPS.items() if g != group]
-    return (
-        f"The binding constraint is {STAFF_GROUPS[group]} ({utilisation:.0%} busy): adding "
-        f"{' or '.join(others)} will not decide more applications; more {STAFF_GROUPS[group]}' time will."
-    )
-
-
 def _safe_mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if x.size else math.nan
 
@@ -254,13 +140,18 @@ def decision_stats(wait: np.ndarray, within: np.ndarray) -> dict[str, float]:
 
 def _wait_stats(apps: pd.DataFrame, end: float) -> dict[str, float]:
     decided = apps["decided"].to_numpy()
+    received = apps["received"].to_numpy()
     done = ~np.isnan(decided)
-    wait = decided[done] - apps["received"].to_numpy()[done]
+    wait = decided[done] - received[done]
     within = decided[done] <= apps["deadline_end"].to_numpy()[done]
-    waited = np.minimum(exit_times(apps), end) - apps["received"].to_numpy()
+    exits = exit_times(apps)
+    completed = np.isfinite(exits)
+    waited = np.minimum(exits, end) - received
     return {
+        "completed": float(completed.sum()),
         "decided": float(done.sum()),
-        "lapsed": float(apps["lapsed"].notna().sum()),
+        "closed": float(apps["closed"].notna().sum()),
+        "mean_days_to_complete": _safe_mean(exits[completed] - received[completed]),
         **decision_stats(wait, within),
         "longest_wait_days": float(waited.max()) if waited.size else math.nan,
     }
@@ -291,17 +182,51 @@ def unauthorised_days(apps: pd.DataFrame, until: float) -> np.ndarray:
     return np.maximum(stop - start, 0.0)
 
 
+def _published(log: RunLog, sel: np.ndarray) -> dict[str, float]:
+    """The published counts and definitions (see the module docstring), for the requests in ``sel``."""
+    apps = log.apps
+    source = apps["source"].to_numpy()
+    closure = apps["closure"].to_numpy()
+    closed = apps["closed"].notna().to_numpy()
+    decided = apps["decided"].notna().to_numpy()
+    assessed = apps["allocated"].notna().to_numpy()
+    received = apps["received"].to_numpy()
+    exits = exit_times(apps)
+    completed = np.isfinite(exits)
+    arrivals = source != "initial"
+    urgent = apps["request_type"].to_numpy() == "urgent"
+    standard = ~urgent & completed & sel
+    in_time = completed_in_time(apps, log.standard_period_days)
+    return {
+        "received": float(arrivals.sum()),
+        "received_new": float((source == "new").sum()),
+        "received_renewal": float((source == "renewal").sum()),
+        "urgent_share_of_received": _safe_mean(urgent[arrivals].astype(float)),
+        "completed": float(completed.sum()),
+        "decided": float(decided.sum()),
+        "granted": float(apps["granted"].to_numpy().sum()),
+        "closed_without_assessment": float((closed & ~assessed).sum()),
+        "closed_at_screening": float((closure == "screening").sum()),
+        "closed_partly_assessed": float((closed & assessed).sum()),
+        "closed_before_decision": float(closed.sum()),
+        "closed_died": float((closure == "died").sum()),
+        "closed_circumstances_changed": float((closure == "circumstances_changed").sum()),
+        "standard_completed_within_21_days_share": _safe_mean(in_time[standard].astype(float)),
+        "mean_days_to_complete": _safe_mean((exits - received)[completed & sel]),
+    }
+
+
 def kpis(log: RunLog) -> dict[str, float]:
     """The scalar KPIs of one run, in a fixed order (one column each in ``replications.csv``)."""
     apps = log.apps
     end = log.horizon_days
     received = apps["received"].to_numpy()
     decided_t = apps["decided"].to_numpy()
-    lapsed_t = apps["lapsed"].to_numpy()
+    closed_t = apps["closed"].to_numpy()
     exits = exit_times(apps)
     source = apps["source"].to_numpy()
     is_decided = ~np.isnan(decided_t)
-    is_lapsed = ~np.isnan(lapsed_t)
+    is_closed = ~np.isnan(closed_t)
     # With no warm-up every application counts, the starting backlog (received before day 0) included.
     after_warm_up = received >= log.warm_up_days if log.warm_up_days > 0 else np.ones(len(apps), dtype=bool)
 
@@ -314,11 +239,11 @@ def kpis(log: RunLog) -> dict[str, float]:
     sel = is_decided & after_warm_up
     wait = decided_t[sel] - received[sel]
     within = decided_t[sel] <= apps["deadline_end"].to_numpy()[sel]
-    # Time on the waiting list: until a BIA assessment started, or until it lapsed there.
+    # Time on the waiting list: until a BIA assessment started, or until it closed there.
     allocated = apps["allocated"].to_numpy()
-    left_list = np.where(np.isnan(allocated), lapsed_t, allocated)
+    left_list = np.where(np.isnan(allocated), closed_t, allocated)
     q_sel = ~np.isnan(left_list) & after_warm_up
-    exited = (is_decided | is_lapsed) & after_warm_up
+    exited = (is_decided | is_closed) & after_warm_up
 
     rtype = apps["request_type"].to_numpy()
     urgent = rtype == "urgent"
@@ -330,7 +255,7 @@ def kpis(log: RunLog) -> dict[str, float]:
     expired_undecided = urgent & expired_in_run & (exits > deadline_end)
     unextended = expired_undecided & ~apps["extension_granted"].to_numpy(dtype=bool)
     unauth = unauthorised_days(apps, end)
-    still_open = ~(is_decided | is_lapsed)
+    still_open = ~(is_decided | is_closed)
 
     pools = log.pools
     c = log.costs
@@ -345,21 +270,17 @@ def kpis(log: RunLog) -> dict[str, float]:
 
     out: dict[str, float] = {
         "initial_backlog": float((source == "initial").sum()),
-        "arrivals": float((source != "initial").sum()),
-        "arrivals_new": float((source == "new").sum()),
-        "arrivals_renewal": float((source == "renewal").sum()),
-        "decided": float(n_decided),
-        "granted": float(apps["granted"].to_numpy().sum()),
-        "lapsed_while_waiting": float(is_lapsed.sum()),
+        **_published(log, after_warm_up),
         "open_at_end": float(still_open.sum()),
         "breached_open_at_end": float((still_open & (deadline_end < end)).sum()),
         "mean_backlog": _safe_mean(all_weeks[warm_week:].astype(float)),
         "weeks_to_clear": clear,
         "cleared_within_horizon": float(cleared),
         **decision_stats(wait, within),
+        "mean_days_open_at_end": _safe_mean(end - received[still_open]),
         "mean_waiting_list_days": _safe_mean(left_list[q_sel] - received[q_sel]),
         "mean_time_in_system_days": _safe_mean(exits[exited] - received[exited]),
-        "lapsed_share": _safe_mean(is_lapsed[exited].astype(float)),
+        "closed_share": _safe_mean(is_closed[exited].astype(float)),
         "urgent_extensions_requested": float(extensions.sum()),
         "urgent_expired_undecided": float(expired_undecided.sum()),
         "urgent_expired_unextended": float(unextended.sum()),

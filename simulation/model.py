@@ -1,27 +1,31 @@
-"""One SimPy run of a DoLS service: applications arrive, wait, are assessed, decided, renewed or lapse.
+"""One SimPy run of a DoLS service: requests arrive, are screened, wait, are assessed, decided or closed.
 
-The flow of one application:
+The flow of one request:
 
-1. it arrives (new request, renewal of an authorisation this run granted, or already open at the start),
-   banded by the triage screening rules and keyed by the scenario's queue policy;
-2. it waits on the waiting list (a heap in policy order) and may lapse while it waits;
-3. a best interests assessment by an in-house BIA post or a bought (independent) assessment;
-4. a mental health assessment by a different person (a separate staff group), then sign-off by an
-   authoriser, each with its own list in the same policy order (either can be switched off, so the
-   model reduces to the textbook M/M/c and M/M/c+M queues);
-5. the decision: granted (a standard authorisation, which comes back as a renewal request 28 days before
+1. it arrives (a new request, a renewal of an authorisation this run granted or one in force at the
+   start, or already open at the start), banded by the triage screening rules and keyed by the
+   scenario's queue policy (the worklist's own policies, those that change with the date included);
+2. screening on receipt: a coordinator reads it (``screening``); it may be closed at once;
+3. it waits for a best interests assessment: on the ring-fenced list if the ring-fence policy picks it
+   (urgent and high requests still decidable in time), else on the main list; it may close while waiting
+   (the person dies, or circumstances change: discharged, moved), and a hospital stay ends it;
+4. a BIA assessment by an in-house post (carrying a caseload; each case takes its turnaround) or a bought
+   (independent) one; a request closed while in hand is "partly assessed";
+5. a mental health assessment by a different person, then sign-off by an authoriser, each worked first
+   come, first served (:mod:`simulation.desk`; either can be switched off, so the model reduces to the
+   textbook M/M/c and M/M/c+M queues);
+6. the decision: granted (a standard authorisation, which comes back as a renewal request 28 days before
    it expires if the person is still there) or not granted.
 
-The run records one row per application (times of each step) in a :class:`RunLog`; all counting of
-KPIs is :mod:`simulation.metrics`' job. The model knows nothing of replications or executors: it is given
-an admitted scenario (:func:`simulation.admission.admit`) and a SeedSequence, and returns a log.
+The run records one row per request in a :class:`RunLog`; all counting of KPIs is
+:mod:`simulation.metrics`' job. The model knows nothing of replications or executors: it is given an
+admitted scenario (:func:`simulation.admission.admit`) and a SeedSequence, and returns a log.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-import math
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -32,24 +36,24 @@ import pandas as pd
 import simpy
 
 from simulation.admission import Admitted
-from simulation.applications import (
-    SUPPORT_REASON_CODES,
-    AppBlock,
-    BlockBuilder,
+from simulation.applications import SUPPORT_REASON_CODES, AppBlock, BlockBuilder, draw_numbers
+from simulation.arrivals import (
     arrival_times,
     backlog_settings,
-    draw_numbers,
     draw_request_columns,
     generated_backlog_ages,
     month_edges,
 )
+from simulation.bought import BoughtAssessments
+from simulation.desk import Desk
 from simulation.initial_backlog import worklist_inputs
+from simulation.register import AT_SCREENING, CLOSURES, Register
 from simulation.renewals import Renewals
 from simulation.run_log import ROUTES, SOURCES, RunLog, categorical
 from simulation.scenario import MONTH_DAYS
-from simulation.staff import Pool
+from simulation.staff import Pool, PoolStats
 from simulation.streams import RunStreams
-from simulation.waiting_list import WaitingList
+from simulation.waiting_list import Stage, WaitingList
 from triage.vocabulary import REQUEST_TYPES, SETTINGS
 
 __all__ = ["RunLog", "simulate"]
@@ -88,79 +92,46 @@ class _Run:
         self.edges = month_edges(scenario.horizon)
         self.end = float(self.edges[-1])
         self.env = simpy.Environment()
-
-        # Per-application state, as plain lists (fast scalar access in the event loop).
-        self.blocks: list[AppBlock] = []
-        self.sources: list[np.ndarray] = []
-        self.parents: list[np.ndarray] = []
-        self.keys: list[tuple[float, ...]] = []
-        self.enq: list[float] = []
-        self.patience: list[float] = []
-        self.bia_days: list[float] = []
-        self.independent_days: list[float] = []
-        self.mha_days: list[float] = []
-        self.sign_off_days: list[float] = []
-        self.granted: list[bool] = []
-        self.renewal_after: list[float] = []
-        self.authorisation_days: list[float] = []
-        self.setting: list[int] = []
-        self.reason: list[int] = []
-        self.allocated: list[float] = []
-        self.route: list[int] = []
-        self.bia_done: list[float] = []
-        self.mha_done: list[float] = []
-        self.decided: list[float] = []
-        self.lapsed: list[float] = []
+        self.reg = Register(scenario.closure.while_allocated_factor)
 
         self.n_arrived = 0
         self.n_decided = 0
-        self.n_independent = 0
-        self.independent_in_progress = 0
-        self.independent_rate = 0.0
-        self.independent_wakeup = self.env.event()
         self.renewals = Renewals(
             self.env,
             self.builder,
             streams.group("renewals"),
             self.end,
-            append=lambda block, parents: self._append(block, RENEWED, parents),
+            append=lambda block, parents: self.reg.append(block, RENEWED, parents),
             arrive=self._arrive,
         )
-
-        a = scenario.assessment
-        self.bia_list = self._list("bia")
-        self.mha_list = self._list("mha") if a.mental_health_assessment else None
-        self.sign_off_list = self._list("sign_off") if a.sign_off else None
+        a, q = scenario.assessment, scenario.queue
+        self.bia = Stage("bia", self.reg, ring_fenced=q.ring_fenced_share > 0)
+        self.pools: dict[str, Pool] = {}  # in-house BIAs (and the ring-fenced team)
+        # First come, first served steps (simulation.desk): screening, mental health assessment, sign-off.
+        reg, s = self.reg, scenario.staffing
+        self.screening = (
+            Desk(self.env, "coordinator", reg, reg.screen_days, self._screened)
+            if scenario.screening.coordinator_fte > 0
+            else None
+        )
+        self.mha = (
+            Desk(
+                self.env,
+                "mha",
+                reg,
+                reg.mha_days,
+                self._mha_done,
+                caseload=s.mha_caseload,
+                turnaround=reg.mha_turnaround if s.mha_turnaround_days is not None else None,
+            )
+            if a.mental_health_assessment
+            else None
+        )
+        self.sign_off = (
+            Desk(self.env, "sign_off", reg, reg.sign_off_days, self._decide) if a.sign_off else None
+        )
 
     # ---- applications ---------------------------------------------------------------------------------
-
-    def _list(self, name: str) -> WaitingList:
-        return WaitingList(name, self.keys, self.enq, self.patience, self.lapsed)
-
-    def _append(self, block: AppBlock, source: int, parents: np.ndarray | None = None) -> int:
-        """Add a block's applications to the per-application lists; returns the first new index."""
-        first = len(self.keys)
-        n = len(block)
-        self.blocks.append(block)
-        self.sources.append(np.full(n, source, dtype=np.int8))
-        self.parents.append(np.full(n, -1, dtype=np.int64) if parents is None else parents)
-        self.keys.extend(block.keys)
-        nan = [math.nan] * n
-        self.enq.extend(nan)
-        self.patience.extend(block.patience.tolist())
-        self.bia_days.extend(block.bia_days.tolist())
-        self.independent_days.extend(block.independent_days.tolist())
-        self.mha_days.extend(block.mha_days.tolist())
-        self.sign_off_days.extend(block.sign_off_days.tolist())
-        self.granted.extend(block.granted.tolist())
-        self.renewal_after.extend(block.renewal_after.tolist())
-        self.authorisation_days.extend(block.authorisation_days.tolist())
-        self.setting.extend(block.setting.tolist())
-        self.reason.extend(block.support_reason.tolist())
-        for out in (self.allocated, self.bia_done, self.mha_done, self.decided, self.lapsed):
-            out.extend(nan)
-        self.route.extend([NO_ROUTE] * n)
-        return first
 
     def _initial_block(self) -> AppBlock:
         scenario = self.scenario
@@ -172,15 +143,14 @@ class _Run:
             columns, received, band, clock = worklist_inputs(
                 initial_worklist, scenario.horizon.start_date, self.builder, draws.extension_u
             )
-            return self.builder.build(columns, received, draws, band=band, clock=clock)
+            return self.builder.build(columns, received, draws, band=band, clock=clock, screened=True)
         n = scenario.initial_backlog.size
         ages = generated_backlog_ages(scenario, group["age"])
         setting = backlog_settings(scenario, ages, group["age"])
         columns = draw_request_columns(
             n, scenario.demand, self.rules.criteria, group["attributes"], setting=setting
         )
-        received = -ages
-        return self.builder.build(columns, received, draw_numbers(n, scenario, group))
+        return self.builder.build(columns, -ages, draw_numbers(n, scenario, group), screened=True)
 
     def _new_block(self) -> AppBlock:
         scenario = self.scenario
@@ -192,43 +162,55 @@ class _Run:
 
     # ---- steps ----------------------------------------------------------------------------------------
 
-    def _bia_start(self, idx: int, now: float) -> None:
-        self.allocated[idx] = now
-        self.route[idx] = IN_HOUSE
+    def _arrive(self, idx: int) -> None:
+        """A request is received: to screening, or screened at once when coordinators are not modelled."""
+        self.n_arrived += 1
+        now = self.env.now
+        if self.screening is not None:
+            self.screening.arrive(idx)
+        else:
+            self._screened(idx, now)
+
+    def _screened(self, idx: int, now: float) -> None:
+        reg = self.reg
+        reg.screened[idx] = now
+        if reg.closes_at_screening[idx]:
+            reg.close(idx, now, AT_SCREENING)
+        else:
+            self.bia.put(idx, now)
+
+    def _bia_start(self, idx: int, now: float, route: int = IN_HOUSE) -> None:
+        self.reg.allocated[idx] = now
+        self.reg.route[idx] = route
 
     def _bia_done(self, idx: int, now: float) -> None:
-        self.bia_done[idx] = now
-        if self.mha_list is not None:
-            self.mha_list.put(idx, now)
-        elif self.sign_off_list is not None:
-            self.sign_off_list.put(idx, now)
+        self.reg.bia_done[idx] = now
+        if self.mha is not None:
+            self.mha.arrive(idx)
+        elif self.sign_off is not None:
+            self.sign_off.arrive(idx)
         else:
             self._decide(idx, now)
 
     def _mha_done(self, idx: int, now: float) -> None:
-        self.mha_done[idx] = now
-        if self.sign_off_list is not None:
-            self.sign_off_list.put(idx, now)
+        self.reg.mha_done[idx] = now
+        if self.sign_off is not None:
+            self.sign_off.arrive(idx)
         else:
             self._decide(idx, now)
 
-    def _sign_off_done(self, idx: int, now: float) -> None:
-        self._decide(idx, now)
-
-    def _no_op(self, idx: int, now: float) -> None:
-        pass
-
     def _decide(self, idx: int, now: float) -> None:
-        self.decided[idx] = now
+        reg = self.reg
+        reg.decided[idx] = now
         self.n_decided += 1
-        if self.granted[idx]:
+        if reg.granted[idx]:
             self.renewals.after_grant(
                 idx,
                 now,
-                self.renewal_after[idx],
-                self.setting[idx],
-                self.reason[idx],
-                self.authorisation_days[idx],
+                reg.renewal_after[idx],
+                reg.setting[idx],
+                reg.reason[idx],
+                reg.authorisation_days[idx],
             )
 
     # ---- processes ------------------------------------------------------------------------------------
@@ -236,41 +218,10 @@ class _Run:
     def _arrivals(self, first: int, received: list[float]) -> Generator[simpy.Event, Any, None]:
         env = self.env
         timeout = env.timeout
-        put = self.bia_list.put
+        arrive = self._arrive
         for idx, when in enumerate(received, start=first):
             yield timeout(when - env.now)
-            self.n_arrived += 1
-            put(idx, env.now)
-
-    def _arrive(self, idx: int) -> None:
-        self.n_arrived += 1
-        self.bia_list.put(idx, self.env.now)
-
-    def _independent(self) -> Generator[simpy.Event, Any, None]:
-        """Bought BIA assessments: evenly spread at the month's rate, each taking its turnaround."""
-        env = self.env
-        waiting = self.bia_list
-        while True:
-            rate = self.independent_rate
-            if rate <= 0:
-                self.independent_wakeup = env.event()
-                yield self.independent_wakeup
-                continue
-            yield env.timeout(MONTH_DAYS / rate)
-            now = env.now
-            idx = waiting.pop_live(now)
-            if idx < 0:
-                continue
-            self.allocated[idx] = now
-            self.route[idx] = INDEPENDENT
-            self.n_independent += 1
-            self.independent_in_progress += 1
-            event = env.timeout(self.independent_days[idx])
-            event.callbacks.append(partial(self._independent_done, idx))
-
-    def _independent_done(self, idx: int, _event: simpy.Event) -> None:
-        self.independent_in_progress -= 1
-        self._bia_done(idx, self.env.now)
+            arrive(idx)
 
     def _staffing_changes(
         self, levels: list[tuple[float, dict[str, float]]]
@@ -281,15 +232,17 @@ class _Run:
             self._apply_levels(level)
 
     def _apply_levels(self, level: dict[str, float]) -> None:
-        self.bia_pool.set_fte(level["bia_fte"])
-        if self.mha_pool is not None:
-            self.mha_pool.set_fte(level["mental_health_assessors"])
-        if self.sign_off_pool is not None:
-            self.sign_off_pool.set_fte(level["authorisers"])
-        was = self.independent_rate
-        self.independent_rate = level["independent_bia_per_month"]
-        if was <= 0 < self.independent_rate and not self.independent_wakeup.triggered:
-            self.independent_wakeup.succeed()
+        vacancies = self.scenario.staffing.vacancies
+        lag = vacancies.hiring_lag_months * MONTH_DAYS if vacancies.new_posts_wait_for_hiring else 0.0
+        ring = self.scenario.queue.ring_fenced_share
+        targets = {"bia": level["bia_fte"] * (1 - ring), "bia_ring": level["bia_fte"] * ring}
+        for name, pool in self.pools.items():
+            pool.set_fte(targets[name], hiring_lag=lag)
+        if self.mha is not None:
+            self.mha.set_fte(level["mental_health_assessors"])
+        if self.sign_off is not None:
+            self.sign_off.set_fte(level["authorisers"])
+        self.bought.set_rate(level["independent_bia_per_month"])
 
     def _levels(self) -> list[tuple[float, dict[str, float]]]:
         """Staffing levels from each change within the horizon on: (time, levels), the first at time 0."""
@@ -297,89 +250,102 @@ class _Run:
         schedule = self.scenario.staffing.level_schedule()
         return [(float(self.edges[m - 1]), level) for m, level in schedule if m <= months]
 
+    def _bia_pool(self, name: str, lists: tuple[WaitingList, ...]) -> Pool:
+        s, reg = self.scenario.staffing, self.reg
+        timed = s.bia_turnaround_days is not None or (
+            name == "bia_ring" and self.scenario.queue.ring_fenced_turnaround_days is not None
+        )
+        return Pool(
+            self.env, name, lists, reg, reg.bia_days, self._bia_start, self._bia_done,
+            caseload=s.bia_caseload,
+            turnaround=(reg.ring_turnaround if name == "bia_ring" else reg.bia_turnaround) if timed else None,
+            post_rng=partial(self.streams.post, name),
+            turnover_per_year=s.vacancies.bia_turnover_per_year,
+            lag_days=s.vacancies.hiring_lag_months * MONTH_DAYS,
+        )  # fmt: skip
+
+    def _pools(self, start: dict[str, float]) -> None:
+        """The staff groups, filled as on the start date (vacant BIA posts filled within the hiring lag)."""
+        s, env, reg = self.scenario.staffing, self.env, self.reg
+        lag = s.vacancies.hiring_lag_months * MONTH_DAYS
+        ring = self.scenario.queue.ring_fenced_share
+        fast = self.bia.fast
+        if fast is not None:
+            helps = self.scenario.queue.ring_fenced_help_backlog
+            self.pools["bia_ring"] = self._bia_pool("bia_ring", (fast, self.bia.main) if helps else (fast,))
+        self.pools["bia"] = self._bia_pool("bia", self.bia.lists)
+        vacant = min(s.vacancies.bia_vacant_fte_at_start, start["bia_fte"])
+        for name, share in (("bia", 1 - ring), ("bia_ring", ring)):
+            if name in self.pools:
+                pool = self.pools[name]
+                pool.add((start["bia_fte"] - vacant) * share)
+                if vacant > 0:
+                    pool.add(
+                        vacant * share, vacant_until=lambda rng: float(rng.random()) * lag if rng else lag / 2
+                    )
+        for desk, fte in (
+            (self.screening, self.scenario.screening.coordinator_fte),
+            (self.mha, start["mental_health_assessors"]),
+            (self.sign_off, start["authorisers"]),
+        ):
+            if desk is not None:
+                desk.add(fte)
+        self.bought = BoughtAssessments(
+            env, reg, self.bia.lists, partial(self._bia_start, route=INDEPENDENT), self._bia_done
+        )
+        self.bought.set_rate(start["independent_bia_per_month"])
+
     # ---- the run ----------------------------------------------------------------------------------------
 
     def execute(self) -> RunLog:
-        scenario = self.scenario
-        env = self.env
-        s = scenario.staffing
+        scenario, env, reg = self.scenario, self.env, self.reg
         initial = self._initial_block()
-        self._append(initial, INITIAL)
+        reg.append(initial, INITIAL)
         n_initial = len(initial)
         new = self._new_block()
-
         levels = self._levels()
-        start_level = levels[0][1]
-        vacant = min(s.vacancies.bia_vacant_fte_at_start, start_level["bia_fte"])
-        lag = s.vacancies.hiring_lag_months * MONTH_DAYS
-        self.bia_pool = Pool(
-            env,
-            "bia",
-            self.bia_list,
-            self.bia_days,
-            self._bia_start,
-            self._bia_done,
-            post_rng=partial(self.streams.post, "bia"),
-            turnover_per_year=s.vacancies.bia_turnover_per_year,
-            lag_days=lag,
-        )
-        self.mha_pool = (
-            Pool(env, "mha", self.mha_list, self.mha_days, self._no_op, self._mha_done)
-            if self.mha_list is not None
-            else None
-        )
-        self.sign_off_pool = (
-            Pool(env, "sign_off", self.sign_off_list, self.sign_off_days, self._no_op, self._sign_off_done)
-            if self.sign_off_list is not None
-            else None
-        )
-        # The starting backlog is on the list before anyone starts work.
-        self.bia_list.load(list(range(n_initial)), 0.0)
-        self.bia_pool.add(start_level["bia_fte"] - vacant)
-        if vacant > 0:
-            self.bia_pool.add(vacant, vacant_until=lambda rng: float(rng.random()) * lag if rng else lag / 2)
-        if self.mha_pool is not None:
-            self.mha_pool.add(start_level["mental_health_assessors"])
-        if self.sign_off_pool is not None:
-            self.sign_off_pool.add(start_level["authorisers"])
-        self.independent_rate = start_level["independent_bia_per_month"]
-
-        first_new = self._append(new, NEW)
+        # The starting backlog is on the list (screened) before anyone starts work.
+        self.bia.load(list(range(n_initial)), 0.0)
+        self._pools(levels[0][1])
+        first_new = reg.append(new, NEW)
         if scenario.outcomes.renewals and scenario.initial_backlog.authorisations_in_force:
             self.renewals.standing(
                 scenario.initial_backlog.authorisations_in_force, self.streams.generator("standing")
             )
         env.process(self._arrivals(first_new, new.received.tolist()))
-        env.process(self._independent())
         if scenario.outcomes.renewals:
             env.process(self.renewals.intake())
         if len(levels) > 1:
             env.process(self._staffing_changes(levels[1:]))
-
         with _collector_skips_setup():
             env.run(until=self.end)
         return self._log(n_initial)
 
     def _log(self, n_initial: int) -> RunLog:
-        end = self.end
-        in_service = self.bia_pool.in_service() + self.independent_in_progress
-        waiting = self.bia_list.settle(end)
-        lapsed = self.bia_list.lapses
-        pools = {"bia": self.bia_pool.finish(end)}
-        for wl, pool in ((self.mha_list, self.mha_pool), (self.sign_off_list, self.sign_off_pool)):
-            if wl is not None and pool is not None:
-                in_service += pool.in_service()
-                waiting += wl.settle(end)
-                lapsed += wl.lapses
-                pools[pool.name] = pool.finish(end)
+        end, reg = self.end, self.reg
+        in_service = self.bought.in_progress + sum(p.in_service() for p in self.pools.values())
+        waiting = self.bia.settle(end)
+        pools: dict[str, PoolStats] = {name: pool.finish_books(end) for name, pool in self.pools.items()}
+        for desk in (self.screening, self.mha, self.sign_off):
+            if desk is not None:
+                in_service += desk.settle(end)
+                pools[desk.name] = desk.stats(end)
+        if "bia_ring" in pools:  # one BIA staff group for the KPIs; the ring-fenced part reported apart
+            ring = pools["bia_ring"]
+            pools["bia"] = PoolStats(
+                "bia",
+                pools["bia"].busy_fte_days + ring.busy_fte_days,
+                pools["bia"].available_fte_days + ring.available_fte_days,
+                pools["bia"].jobs + ring.jobs,
+            )
 
         def cat(name: str) -> np.ndarray:
-            return np.concatenate([getattr(b, name) for b in self.blocks])
+            return np.concatenate([getattr(b, name) for b in reg.blocks])
 
         arrived = cat("received") < end  # renewals gathered for the last week but due after the end
         apps = pd.DataFrame(
             {
-                "source": categorical(np.concatenate(self.sources), SOURCES),
+                "source": categorical(np.concatenate(reg.sources), SOURCES),
                 "request_type": categorical(cat("request_type"), REQUEST_TYPES),
                 "setting": categorical(cat("setting"), SETTINGS),
                 "primary_support_reason": categorical(cat("support_reason"), SUPPORT_REASON_CODES),
@@ -389,15 +355,17 @@ class _Run:
                 "urgent_end": cat("urgent_end"),
                 "extension_granted": cat("extension_granted"),
                 "unauthorised_from": cat("unauthorised_from"),
-                "allocated": np.asarray(self.allocated),
-                "bia_route": categorical(np.asarray(self.route, dtype=np.int8), ROUTES),
-                "bia_done": np.asarray(self.bia_done),
-                "mha_done": np.asarray(self.mha_done),
-                "decided": np.asarray(self.decided),
-                "lapsed": np.asarray(self.lapsed),
+                "screened": np.asarray(reg.screened),
+                "allocated": np.asarray(reg.allocated),
+                "bia_route": categorical(np.asarray(reg.route, dtype=np.int8), ROUTES),
+                "bia_done": np.asarray(reg.bia_done),
+                "mha_done": np.asarray(reg.mha_done),
+                "decided": np.asarray(reg.decided),
+                "closed": np.asarray(reg.closed),
+                "closure": categorical(np.asarray(reg.closure, dtype=np.int8), CLOSURES),
                 "granted": cat("granted"),
                 "authorisation_days": cat("authorisation_days"),
-                "parent": np.concatenate(self.parents),
+                "parent": np.concatenate(reg.parents),
             }
         )
         apps = apps.loc[arrived].reset_index(drop=True) if not arrived.all() else apps
@@ -411,17 +379,18 @@ class _Run:
             bands=self.builder.bands,
             apps=apps,
             pools=pools,
-            independent_assessments=self.n_independent,
+            independent_assessments=self.bought.bought,
             mental_health_assessments=mha.jobs if mha is not None else 0,
             state={
                 "initial": n_initial,
                 "arrived": self.n_arrived,
                 "decided": self.n_decided,
-                "lapsed": lapsed,
+                "closed": reg.n_closed,
                 "open": waiting + in_service,
             },
             costs=self.scenario.costs,
             backlog_target=self.scenario.targets.backlog_target,
+            standard_period_days=int(self.builder.standard_period_days),
             month_edges=self.edges,
         )
 

@@ -26,8 +26,8 @@ from simulation.applications import (
     Draws,
     codes_of,
     draw_numbers,
-    draw_request_columns,
 )
+from simulation.arrivals import draw_request_columns
 from simulation.scenario import Scenario
 from simulation.streams import GroupStreams
 from triage.vocabulary import SETTINGS
@@ -117,7 +117,7 @@ class Renewals:
         reason = codes_of(columns["primary_support_reason"], SUPPORT_REASON_CODES, "primary_support_reason")
         expiry = rng.random(n) * scenario.outcomes.authorisation_days.mean
         request = expiry - builder.renewal_window
-        hazard = builder.hazard[setting]
+        hazard = builder.leave_hazard[setting]
         stays = rng.exponential(1.0, n) / np.where(hazard > 0, hazard, 1.0)
         stays[hazard <= 0] = np.inf
         keep = (request > 0) & (stays > request)

@@ -33,10 +33,11 @@ class RunLog:
     ``source`` (initial/new/renewal), ``request_type``, ``setting``, ``primary_support_reason``,
     ``band``; ``received``; ``deadline_end`` (end of the last lawful day, with any urgent extension);
     ``urgent_end`` (end of the urgent authorisation before extension); ``extension_granted``;
-    ``unauthorised_from``; ``allocated`` (BIA assessment started); ``bia_route``
-    (in_house/independent); ``bia_done``; ``mha_done``; ``decided``; ``lapsed``; ``granted`` (the
-    decision, if one was made); ``authorisation_days``; ``parent`` (row of the authorisation a renewal
-    renews, -1 otherwise).
+    ``unauthorised_from``; ``screened`` (screening on receipt done); ``allocated`` (BIA assessment
+    started); ``bia_route`` (in_house/independent); ``bia_done``; ``mha_done``; ``decided``; ``closed``
+    (closed without a decision) and ``closure`` (why: screening, died, circumstances_changed; none);
+    ``granted`` (the decision, if one was made); ``authorisation_days``; ``parent`` (row of the
+    authorisation a renewal renews, -1 otherwise).
     """
 
     scenario_name: str
@@ -52,4 +53,6 @@ class RunLog:
     state: dict[str, int]
     costs: Costs
     backlog_target: int
+    #: The standard period counted from the day of receipt, in days (21): "completed within 21 days".
+    standard_period_days: int = 21
     month_edges: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))

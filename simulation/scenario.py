@@ -28,17 +28,20 @@ __all__ = [
     "STAFF_LEVELS",
     "AgeBand",
     "Assessment",
+    "Closure",
     "Costs",
     "Demand",
     "Distribution",
     "Horizon",
     "InitialBacklog",
-    "Lapse",
     "Mix",
     "Outcomes",
     "Queue",
     "Scenario",
     "ScenarioError",
+    "Screening",
+    "SettingClosure",
+    "SettingShares",
     "Staffing",
     "StaffingChange",
     "SupportReasonShares",
@@ -140,6 +143,9 @@ class Mix(_Model):
     """What the arriving requests look like."""
 
     hospital_share: Share = 0.2
+    #: Share of NEW requests with an urgent authorisation (renewals never come with one). The published
+    #: figure (58% in 2023-24) is of all requests received, renewals included: the run reports that as
+    #: ``urgent_share_of_received``, so set this higher than the published share.
     urgent_share: Share = 0.58
     #: Renewals of authorisations the model did not grant itself (e.g. granted before the start).
     renewal_share: Share = 0.0
@@ -229,6 +235,9 @@ class Vacancies(_Model):
     bia_vacant_fte_at_start: NonNegative = 0.0
     bia_turnover_per_year: NonNegative = 0.0
     hiring_lag_months: NonNegative = 3.0
+    #: Posts added by ``staffing.changes`` start empty and are filled after the hiring lag (recruitment
+    #: takes months); false: filled at once (the textbook).
+    new_posts_wait_for_hiring: bool = True
 
 
 class Staffing(_Model):
@@ -239,9 +248,17 @@ class Staffing(_Model):
     bia_hours_per_assessment: Distribution = Distribution(kind="lognormal", mean=12.0, sd=4.0)
     independent_bia_per_month: Requests = 0.0
     independent_bia_days: Distribution = Distribution(kind="fixed", mean=14.0)
+    #: Cases an in-house BIA carries at once (1 with no turnaround: one case at a time, the textbook).
+    bia_caseload: Annotated[int, Field(ge=1, le=100)] = 1
+    #: Elapsed days from allocation to report (visits, consulting family and the representative,
+    #: records): a case's report comes after this or after the BIA's hours on it, whichever is later.
+    #: None: only the hours count.
+    bia_turnaround_days: Distribution | None = None
     mental_health_assessors: Staff = 1.0
     mha_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 30.0
     mha_hours_per_assessment: Distribution = Distribution(kind="fixed", mean=3.0)
+    mha_caseload: Annotated[int, Field(ge=1, le=100)] = 1
+    mha_turnaround_days: Distribution | None = None
     authorisers: Staff = 1.0
     authoriser_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 7.5
     authoriser_hours_per_sign_off: Distribution = Distribution(kind="fixed", mean=1.0)
@@ -298,18 +315,60 @@ class Assessment(_Model):
 
 
 class Queue(_Model):
-    """The order the waiting list is worked in: a static queue policy from the rules file."""
+    """The order the waiting list is worked in (a policy of the rules file, the worklist's own order by
+    default), and in-house BIA time kept for requests that can still be decided in time."""
 
-    policy: str = "band_with_ageing"
-    #: Override the rules file's ageing days per band (band_with_ageing).
+    policy: str = "act_first"
+    #: Override the rules file's ageing days per band.
     ageing_days: dict[str, NonNegative] = {}
+    #: Share of in-house BIA FTE ring-fenced for the requests the rules' ring-fence policy picks (urgent
+    #: and high-priority ones still decidable in time), worked by deadline.
+    ring_fenced_share: Share = 0.0
+    #: Ring-fenced BIAs take backlog work when none of theirs waits (false: capacity kept free for them).
+    ring_fenced_help_backlog: bool = False
+    #: Elapsed days from allocation to report for the ring-fenced (duty) team, who visit within days;
+    #: None: as ``staffing.bia_turnaround_days``.
+    ring_fenced_turnaround_days: Distribution | None = None
 
 
-class Lapse(_Model):
-    """Requests closed while waiting (death, discharge, move, regained capacity): a hazard by setting."""
+class SettingShares(_Model):
+    """A share for each setting (care homes, hospitals)."""
 
-    care_home_hazard_per_day: NonNegative = 0.0
-    hospital_hazard_per_day: NonNegative = 0.0
+    care_home: Share = 0.0
+    hospital: Share = 0.0
+
+
+class Screening(_Model):
+    """Screening on receipt: a coordinator reads each request, which can close it at once (already
+    discharged or moved, a duplicate, not eligible) before it joins the waiting list."""
+
+    #: Coordinators' DoLS time in FTE; 0: screening takes no time (closures on receipt still happen).
+    coordinator_fte: Staff = 0.0
+    coordinator_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 30.0
+    hours_per_request: Distribution = Distribution(kind="fixed", mean=0.5)
+    #: Share of requests closed at screening, by setting (counted as completed, not assessed).
+    closed_on_receipt_share: SettingShares = SettingShares()
+
+
+class SettingClosure(_Model):
+    """Why an open request closes without a decision, in one setting: the published reasons."""
+
+    #: The person dies: a daily hazard.
+    died_per_day: NonNegative = 0.0
+    #: Circumstances change (discharged, moved, regained capacity): a daily hazard.
+    circumstances_changed_per_day: NonNegative = 0.0
+    #: Days from receipt until the person leaves the setting (a hospital stay); None: no fixed stay.
+    stay_days: Distribution | None = None
+
+
+class Closure(_Model):
+    """Requests closed before a decision: hazards by setting while a request waits, scaled by
+    ``while_allocated_factor`` once an assessor has it (0: never closed mid-assessment, the Erlang A
+    reneging model; 1: the same as waiting), and a hospital stay that ends it whatever its stage."""
+
+    care_home: SettingClosure = SettingClosure()
+    hospital: SettingClosure = SettingClosure()
+    while_allocated_factor: NonNegative = 1.0
 
 
 class Outcomes(_Model):
@@ -350,7 +409,8 @@ class Scenario(_Model):
     staffing: Staffing
     assessment: Assessment = Assessment()
     queue: Queue = Queue()
-    lapse: Lapse = Lapse()
+    screening: Screening = Screening()
+    closure: Closure = Closure()
     outcomes: Outcomes = Outcomes()
     costs: Costs = Costs()
     targets: Targets = Targets()

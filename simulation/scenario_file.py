@@ -20,6 +20,7 @@ from triage.errors import describe_validation_error
 
 __all__ = [
     "load_scenario",
+    "scaled",
     "scenario_from_toml",
     "scenario_to_dict",
     "scenario_to_toml",
@@ -113,3 +114,42 @@ def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
             raise ScenarioError(f"--set {item!r}: expected key.path=value, e.g. staffing.bia_fte=9")
         values[key.strip()] = _parse_value(raw)
     return with_values(scenario, values)
+
+
+#: What grows with a council's size: demand, the starting state, staff and the backlog target. Rates,
+#: shares, hours, hazards and costs per unit stay as they are.
+SCALED_KEYS: tuple[str, ...] = (
+    "demand.applications_per_month",
+    "initial_backlog.size",
+    "initial_backlog.authorisations_in_force",
+    "staffing.bia_fte",
+    "staffing.independent_bia_per_month",
+    "staffing.mental_health_assessors",
+    "staffing.authorisers",
+    "staffing.vacancies.bia_vacant_fte_at_start",
+    "screening.coordinator_fte",
+    "targets.backlog_target",
+)
+
+
+def scaled(scenario: Scenario, factor: float) -> Scenario:
+    """The same service at ``factor`` times the size (England at 1/20 for a quick replay, say): demand,
+    starting backlog, staff and target scaled; every mechanism (hazards, hours, turnaround, policy) kept."""
+    if factor <= 0:
+        raise ScenarioError(f"scale factor: must be > 0, got {factor}")
+    data = scenario_to_dict(scenario)
+    for key in SCALED_KEYS:
+        *parents, name = key.split(".")
+        node = data
+        for part in parents:
+            node = node.setdefault(part, {})
+        if name in node:
+            value = node[name] * factor
+            node[name] = round(value) if isinstance(node[name], int) else value
+    demand = data["demand"]
+    demand["observed_monthly_counts"] = [c * factor for c in demand.get("observed_monthly_counts", [])]
+    for change in data["staffing"].get("changes", []):
+        for name in list(change):
+            if name.endswith("_change"):
+                change[name] *= factor
+    return validate_scenario(data)

@@ -36,6 +36,13 @@ APP_STREAMS: tuple[str, ...] = (
     "leaving",
     "extension",
     "age",
+    "bia_turnaround",
+    "mha_turnaround",
+    "screen_hours",
+    "stay",
+    "closure_reason",
+    "screen_close",
+    "ring_turnaround",
 )
 
 
@@ -72,5 +79,5 @@ class RunStreams:
 
     def post(self, pool: str, index: int) -> np.random.Generator:
         """The stream of one staff post (turnover), so post k's leaving times do not depend on others."""
-        pool_index = {"bia": 0, "mha": 1, "authoriser": 2}[pool]
+        pool_index = {"bia": 0, "mha": 1, "authoriser": 2, "bia_ring": 3, "coordinator": 4}[pool]
         return np.random.default_rng(_child(_child(self._seqs["staffing"], pool_index), index))

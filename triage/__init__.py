@@ -26,6 +26,7 @@ _EXPORTS = {
     "RulesError": "triage.errors",
     "order": "triage.policy",
     "sort_keys": "triage.policy",
+    "transition_days": "triage.policy",
     "Criteria": "triage.rulebook",
     "Policies": "triage.rulebook",
     "Policy": "triage.rulebook",
@@ -62,6 +63,7 @@ __all__ = [
     "order",
     "screen",
     "sort_keys",
+    "transition_days",
 ]
 
 if TYPE_CHECKING:
@@ -75,7 +77,7 @@ if TYPE_CHECKING:
         last_day_offset,
     )
     from triage.errors import DolsSimError, InputFileError, RulesError
-    from triage.policy import order, sort_keys
+    from triage.policy import order, sort_keys, transition_days
     from triage.rulebook import Criteria, Policies, Policy, Rules, Timescales, load_rules
     from triage.screening import NO, UNKNOWN, YES, Screening, screen
 

@@ -1,19 +1,65 @@
-"""Queue policy: the order in which applications are worked (DESIGN §5 "Queue policy").
+"""Queue policy: the order in which applications are worked.
 
 One piece of code orders both the triage worklist and the simulated waiting list. A policy (data, in
-``rules/queue_policies.toml``) is a list of tiers; :func:`sort_keys` turns each application into a row
-of numbers ``(tier, key1, key2, ...)`` and lower rows are worked first. The simulation pushes those rows
-onto its heap; the worklist sorts by them.
+``rules/queue_policies.toml``) is a list of tiers; :func:`sort_keys` turns each application into a row of
+numbers ``(tier, key1, key2, ...)`` and lower rows are worked first. The worklist sorts by them; the
+simulation pushes them onto its heaps.
 
-Dates are float day numbers (any common origin; NaN = not known, sorted last within its key).
+Some tier conditions depend on the date (``breached``, ``urgent_in_force``, ``achievable``, ...): they are
+evaluated as of ``as_of``. A request's key then changes only on the days one of its conditions flips, and
+:func:`transition_days` says which days those are, so the simulation re-keys a waiting request exactly
+then (a few times in its life) instead of re-sorting its list.
+
+Dates are float day numbers (any common origin; NaN = not known, sorted last within its key). A day number
+``d`` is the whole day: a request is breached from day ``deadline + 1``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from triage.errors import RulesError
 from triage.rulebook import Policies, Policy
+
+__all__ = ["conditions", "order", "sort_keys", "transition_days"]
+
+
+def conditions(
+    policies: Policies,
+    *,
+    request_type: np.ndarray,
+    statutory_deadline: np.ndarray,
+    urgent_expiry: np.ndarray,
+    authorisation_expiry: np.ndarray,
+    as_of: float | np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """Every tier condition's truth for each application (time conditions as of ``as_of``).
+
+    ``statutory_deadline`` is the last lawful day for the decision; ``urgent_expiry`` the last day of the
+    urgent authorisation (with any extension granted); ``authorisation_expiry`` the last day of a
+    renewal's standing authorisation.
+    """
+    rtype = np.asarray(request_type, dtype=object)
+    n = len(rtype)
+    urgent, renewal = rtype == "urgent", rtype == "renewal"
+    out = {"any": np.ones(n, dtype=bool), "urgent": urgent, "renewal": renewal}
+    if as_of is None:
+        return out
+    day = np.broadcast_to(np.asarray(as_of, dtype=float), (n,))
+    deadline = np.asarray(statutory_deadline, dtype=float)
+    expiry = np.asarray(urgent_expiry, dtype=float)
+    standing = np.asarray(authorisation_expiry, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out["breached"] = day > deadline
+        out["within_time"] = day <= deadline
+        out["urgent_in_force"] = urgent & (day <= expiry)
+        out["urgent_expired"] = urgent & (day > expiry)
+        out["renewal_expiring"] = (
+            renewal & (day >= standing - policies.renewal_window_days) & (day <= standing)
+        )
+        out["achievable"] = day + policies.achievable_days <= deadline
+    return out
 
 
 def sort_keys(
@@ -25,21 +71,28 @@ def sort_keys(
     received_date: np.ndarray,
     statutory_deadline: np.ndarray,
     urgent_expiry: np.ndarray,
-    breached: np.ndarray | None = None,
+    authorisation_expiry: np.ndarray | None = None,
+    as_of: float | np.ndarray | None = None,
 ) -> np.ndarray:
     """An (n, 1 + m) float array of sort keys: column 0 is the tier, then the tier's order_by keys.
 
-    ``breached`` is needed only by policies with a "breached" tier (triage, as of a date); the simulated
-    queue must use a static policy (:attr:`Policy.is_static`).
+    An application in no tier gets tier ``inf`` (the ring-fence policy uses that for "not ours").
+    ``as_of`` (a day number, or one per application) is needed only by policies whose tiers depend on the
+    date (:attr:`Policy.is_static` is False).
     """
     n = len(received_date)
+    if as_of is None and not policy.is_static:
+        raise RulesError(
+            f"queue policy '{policy.id}' has tiers that change with time (e.g. breached): give the "
+            "as-of date, or use a static policy"
+        )
+    if authorisation_expiry is None:
+        authorisation_expiry = np.full(n, np.nan)
     width = max(len(t.order_by) for t in policy.tiers)
     keys = np.full((n, 1 + width), np.inf)
     band = np.asarray(band, dtype=object)
     band_rank_of = {b: float(i) for i, b in enumerate(policies.band_order)}
-    uniq, inverse = (
-        np.unique(band, return_inverse=True) if n else (np.zeros(0, dtype=object), np.zeros(0, int))
-    )
+    inverse, uniq = pd.factorize(band)  # hashing, not sorting: a few bands among many applications
     unknown = set(uniq.tolist()) - set(band_rank_of)
     if unknown:
         raise RulesError(f"queue policy: band(s) {sorted(unknown)} not in band_order {policies.band_order}")
@@ -51,27 +104,60 @@ def sort_keys(
         "received_date": np.asarray(received_date, dtype=float),
         "band": ranks,
         "aged_received_date": np.asarray(received_date, dtype=float) + ageing,
+        "authorisation_expiry": np.asarray(authorisation_expiry, dtype=float),
     }
+    holds = conditions(
+        policies,
+        request_type=request_type,
+        statutory_deadline=statutory_deadline,
+        urgent_expiry=urgent_expiry,
+        authorisation_expiry=authorisation_expiry,
+        as_of=as_of,
+    )
     assigned = np.zeros(n, dtype=bool)
     for t, tier in enumerate(policy.tiers):
-        if tier.when == "any":
-            cond = np.ones(n, dtype=bool)
-        elif tier.when == "urgent":
-            cond = np.asarray(request_type, dtype=object) == "urgent"
-        else:  # breached
-            if breached is None:
-                raise RulesError(
-                    f"queue policy '{policy.id}' orders by 'breached', which changes with time: "
-                    "give the as-of breached flags, or use a static policy"
-                )
-            cond = np.asarray(breached, dtype=bool)
+        cond = np.ones(n, dtype=bool)
+        for name in tier.when:
+            cond &= holds[name]
+        if tier.bands:
+            cond &= np.isin(band, tier.bands)
         rows = cond & ~assigned
         assigned |= rows
         keys[rows, 0] = t
-        for k, name in enumerate(tier.order_by):
-            values = columns[name][rows]
+        for k, key in enumerate(tier.order_by):
+            values = columns[key][rows]
             keys[rows, 1 + k] = np.where(np.isnan(values), np.inf, values)
     return keys
+
+
+def transition_days(
+    policy: Policy,
+    policies: Policies,
+    *,
+    statutory_deadline: np.ndarray,
+    urgent_expiry: np.ndarray,
+    authorisation_expiry: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n, k) day numbers on which one of the policy's time conditions may flip for each application (the
+    first day of the new state; NaN: none). Between two of them an application's key cannot change."""
+    deadline = np.asarray(statutory_deadline, dtype=float)
+    expiry = np.asarray(urgent_expiry, dtype=float)
+    standing = (
+        np.full(len(deadline), np.nan)
+        if authorisation_expiry is None
+        else np.asarray(authorisation_expiry, float)
+    )
+    used = {c for t in policy.tiers for c in t.when}
+    days: list[np.ndarray] = []
+    if used & {"breached", "within_time"}:
+        days.append(deadline + 1)
+    if used & {"urgent_in_force", "urgent_expired"}:
+        days.append(expiry + 1)
+    if "renewal_expiring" in used:
+        days += [standing - policies.renewal_window_days, standing + 1]
+    if "achievable" in used:
+        days.append(deadline - policies.achievable_days + 1)
+    return np.column_stack(days) if days else np.zeros((len(deadline), 0))
 
 
 def order(keys: np.ndarray) -> np.ndarray:

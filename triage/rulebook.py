@@ -171,13 +171,51 @@ class Criteria(_Frozen):
 
 # ---- queue policies --------------------------------------------------------------------------------------
 
-TierCondition = Literal["any", "urgent", "breached"]
-OrderKey = Literal["urgent_expiry", "statutory_deadline", "received_date", "band", "aged_received_date"]
+TierCondition = Literal[
+    "any",
+    "urgent",
+    "renewal",
+    "breached",
+    "within_time",
+    "urgent_in_force",
+    "urgent_expired",
+    "renewal_expiring",
+    "achievable",
+]
+#: Conditions that change with the date (the simulation re-keys a request when one flips).
+TIME_CONDITIONS: frozenset[str] = frozenset(
+    {"breached", "within_time", "urgent_in_force", "urgent_expired", "renewal_expiring", "achievable"}
+)
+OrderKey = Literal[
+    "urgent_expiry",
+    "statutory_deadline",
+    "received_date",
+    "band",
+    "aged_received_date",
+    "authorisation_expiry",
+]
 
 
 class Tier(_Frozen):
-    when: TierCondition
+    """A group of the worklist: the requests for which every ``when`` condition holds (and, if ``bands``
+    is given, whose band is one of them), ordered by ``order_by``."""
+
+    when: list[TierCondition]
+    bands: list[str] = []
     order_by: Annotated[list[OrderKey], Field(min_length=1)]
+    #: What the worklist calls the group (``worklist_group``); a plain default from the conditions.
+    label: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_condition(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("when"), str):
+            return {**data, "when": [data["when"]]}
+        return data
+
+    @property
+    def is_static(self) -> bool:
+        return not TIME_CONDITIONS.intersection(self.when)
 
 
 class Policy(_Frozen):
@@ -187,8 +225,8 @@ class Policy(_Frozen):
 
     @property
     def is_static(self) -> bool:
-        """True when the order never changes with the date (the simulated queue needs this)."""
-        return all(t.when != "breached" for t in self.tiers)
+        """True when the order never changes with the date."""
+        return all(t.is_static for t in self.tiers)
 
 
 class Policies(_Frozen):
@@ -197,6 +235,12 @@ class Policies(_Frozen):
     worklist_default: str
     band_order: list[str]
     ageing_days: dict[str, Annotated[float, Field(ge=0)]]
+    #: ``achievable``: at least this many days left before the deadline to still decide in time.
+    achievable_days: NonNegativeInt = 7
+    #: ``renewal_expiring``: a renewal whose standing authorisation ends within this many days.
+    renewal_window_days: NonNegativeInt = 7
+    #: The policy whose tiers say which requests ring-fenced staff take (those in no tier: not theirs).
+    ring_fence: str | None = None
     policy: list[Policy]
 
     @model_validator(mode="after")
@@ -204,11 +248,17 @@ class Policies(_Frozen):
         ids = [p.id for p in self.policy]
         if len(set(ids)) != len(ids):
             raise ValueError(f"policy ids must be distinct, got {ids}")
-        if self.worklist_default not in ids:
-            raise ValueError(f"worklist_default: '{self.worklist_default}' is not one of {ids}")
+        for name, value in (("worklist_default", self.worklist_default), ("ring_fence", self.ring_fence)):
+            if value is not None and value not in ids:
+                raise ValueError(f"{name}: '{value}' is not one of {ids}")
         missing = set(self.band_order) - set(self.ageing_days)
         if missing:
             raise ValueError(f"ageing_days: no value for band(s) {sorted(missing)}")
+        for p in self.policy:
+            for t in p.tiers:
+                odd = set(t.bands) - set(self.band_order)
+                if odd:
+                    raise ValueError(f"policy '{p.id}': tier bands {sorted(odd)} not in band_order")
         return self
 
     def get(self, policy_id: str) -> Policy:

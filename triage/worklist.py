@@ -16,15 +16,17 @@ import pandas as pd
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
 from triage.ingest import ROW, RawExport, read_export
 from triage.policy import order, sort_keys
-from triage.rulebook import Rules, load_rules
+from triage.rulebook import Rules, Tier, load_rules
 from triage.screening import NO, YES, screen
 from triage.validate import validate
 
-TIER_LABELS = {
-    "urgent": "urgent authorisation",
-    "breached": "past statutory deadline",
-    "any": "by priority band",
-}
+
+def tier_label(tier: Tier) -> str:
+    """What the worklist calls a tier: its own label, else its conditions in words."""
+    return (
+        tier.label or " and ".join(c.replace("_", " ") for c in tier.when if c != "any") or "by priority band"
+    )
+
 
 #: The worklist's leading columns, in order; the export's own columns follow.
 LEADING_COLUMNS = [
@@ -81,15 +83,19 @@ def build_worklist(
         received_date=day_numbers(apps["received_date"]),
         statutory_deadline=day_numbers(apps["statutory_deadline"]),
         urgent_expiry=day_numbers(apps["urgent_expiry"]),
-        breached=apps["breached"].to_numpy(),
+        authorisation_expiry=day_numbers(apps["authorisation_expiry"]),
+        as_of=float(day_numbers(pd.Series([pd.Timestamp(as_of)]))[0]),
     )
-    tier_names = np.array([TIER_LABELS[t.when] for t in policy.tiers], dtype=object)
+    tier_names = np.array(
+        [tier_label(t) for t in policy.tiers] + ["not ordered by this policy"], dtype=object
+    )
 
     out = apps
     out["priority"] = screening.band
     out["reasons"] = screening.reasons()
     out["missing_information"] = screening.missing_information()
-    out["worklist_group"] = tier_names[keys[:, 0].astype(np.int64)] if len(out) else []
+    tiers = np.where(np.isinf(keys[:, 0]), len(policy.tiers), keys[:, 0]).astype(np.int64)
+    out["worklist_group"] = tier_names[tiers] if len(out) else []
     for flag in rules.criteria.inputs.flags:
         out[flag] = np.select([out[flag] == YES, out[flag] == NO], ["yes", "no"], "")
     ranked = out.iloc[order(keys)].reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import date
@@ -114,6 +115,7 @@ def test_own_band_names_with_own_policies(tmp_path: Path) -> None:
     text = text.replace(
         "high = 0\nunscreened = 0\nmedium = 28\nlow = 56", "red = 0\nunscreened = 0\namber = 28\ngreen = 56"
     )
+    text = text.replace('bands = ["high"]', 'bands = ["red"]')  # tiers that name a band
     policies.write_text(text)
     out = tmp_path / "w.csv"
     assert (
@@ -138,7 +140,7 @@ def test_validate_checks_a_worklist_like_run_does(tmp_path: Path) -> None:
     raw.write_text("application_id,received_date,setting,request_type\nA1,2026-11-01,care_home,standard\n")
     scenario = tmp_path / "s.toml"
     text = Path("scenarios/example-council.toml").read_text()
-    text = text.replace("size = 1500", f'worklist = "{raw}"').replace(
+    text = re.sub(r"(?m)^size = \d+", f'worklist = "{raw}"', text).replace(
         "start_date = 2025-04-01", "start_date = 2026-11-23"
     )
     scenario.write_text(text)

@@ -19,6 +19,7 @@ from simulation.metrics import (
     waits_by_group,
     weeks_to_clear,
 )
+from simulation.register import CLOSURES
 from simulation.run_log import ROUTES, SOURCES, RunLog
 from simulation.scenario import Costs
 from simulation.staff import PoolStats
@@ -32,12 +33,12 @@ NAN = math.nan
 # 1 initial standard, received -10, last day 10 (ends 11), allocated 1, decided 5: wait 15, in time.
 # 2 new urgent, received 2, urgent ends 9, extended to 16, allocated 15, decided 20: wait 18, 4 days
 #   unauthorised, an extension requested, expired undecided.
-# 3 new standard, received 3, lapsed on the list at 10.
+# 3 new standard, received 3, closed on the list at 10 (circumstances changed): not assessed.
 # 4 initial urgent, received -30, ran out at -16 before the run, still open: 28 days unauthorised.
 # 5 renewal, received 8, deadline 29, authorised until 36, allocated 10, decided 12: wait 4, in time.
 ROWS = [
     # source, type, setting, reason, band, received, deadline_end, urgent_end, ext, unauth_from,
-    # allocated, decided, lapsed, granted
+    # allocated, decided, closed, granted
     ("initial", "standard", "care_home", "dementia", "high", -10, 11, NAN, False, 11, 1, 5, NAN, True),
     ("new", "urgent", "hospital", "learning_disability", "medium", 2, 16, 9, True, 16, 15, 20, NAN, False),
     ("new", "standard", "care_home", "dementia", "low", 3, 24, NAN, False, 24, NAN, NAN, 10, False),
@@ -70,7 +71,8 @@ def make_log(warm_up: float = 0.0, target: int = 2) -> RunLog:
             "bia_done": allocated + 1,
             "mha_done": allocated + 2,
             "decided": np.array(cols[11], dtype=float),
-            "lapsed": np.array(cols[12], dtype=float),
+            "closed": np.array(cols[12], dtype=float),
+            "closure": cat(["none", "none", "circumstances_changed", "none", "none"], CLOSURES),
             "granted": np.array(cols[13]),
             "authorisation_days": np.full(5, 200.0),
             "parent": np.full(5, -1),
@@ -90,7 +92,7 @@ def make_log(warm_up: float = 0.0, target: int = 2) -> RunLog:
         },
         independent_assessments=2,
         mental_health_assessments=3,
-        state={"initial": 2, "arrived": 3, "decided": 3, "lapsed": 1, "open": 1},
+        state={"initial": 2, "arrived": 3, "decided": 3, "closed": 1, "open": 1},
         costs=Costs(
             bia_fte_per_year=55000,
             independent_bia_per_assessment=400,
@@ -139,17 +141,34 @@ def test_the_binding_staff_group_is_the_saturated_one_with_least_capacity() -> N
 def test_counts_and_waits() -> None:
     k = kpis(make_log())
     assert k["initial_backlog"] == 2
-    assert k["arrivals"] == 3 and k["arrivals_new"] == 2 and k["arrivals_renewal"] == 1
+    assert k["received"] == 3 and k["received_new"] == 2 and k["received_renewal"] == 1
     assert k["decided"] == 3 and k["granted"] == 2
-    assert k["lapsed_while_waiting"] == 1
+    assert k["closed_before_decision"] == 1 and k["closed_circumstances_changed"] == 1
     assert k["open_at_end"] == 1 and k["breached_open_at_end"] == 1
-    assert k["initial_backlog"] + k["arrivals"] == k["decided"] + k["lapsed_while_waiting"] + k["open_at_end"]
+    assert k["initial_backlog"] + k["received"] == k["completed"] + k["open_at_end"]
+    assert k["completed"] == k["decided"] + k["closed_before_decision"]
     assert k["mean_wait_days"] == pytest.approx((15 + 18 + 4) / 3)
     assert k["median_wait_days"] == 15
     assert k["within_statutory_share"] == pytest.approx(2 / 3)
     assert k["mean_waiting_list_days"] == pytest.approx((11 + 13 + 7 + 2) / 4)
     assert k["mean_time_in_system_days"] == pytest.approx((15 + 18 + 7 + 4) / 4)
-    assert k["lapsed_share"] == pytest.approx(1 / 4)
+    assert k["closed_share"] == pytest.approx(1 / 4)
+    assert k["mean_days_open_at_end"] == 58  # number 4: received 30 days before a 28-day run
+
+
+def test_published_definitions() -> None:
+    """NHS England's: completed = decided or closed; closed without any assessment; standard requests
+    (no urgent authorisation) completed by the end of their 21st day; mean days to complete."""
+    k = kpis(make_log())
+    assert k["completed"] == 4
+    assert k["closed_without_assessment"] == 1 and k["closed_partly_assessed"] == 0
+    # standard or renewal, completed: 1 (day -10, done 5 <= 11), 3 (day 3, closed 10 <= 24), 5 (12 <= 29)
+    assert k["standard_completed_within_21_days_share"] == 1.0
+    assert k["mean_days_to_complete"] == pytest.approx((15 + 18 + 7 + 4) / 4)
+    assert k["urgent_share_of_received"] == pytest.approx(1 / 3)  # of the 3 received in the run
+    late = make_log()
+    late.apps.loc[2, "closed"] = 25.0  # closed on day 25: after its 21st day (ends 24)
+    assert kpis(late)["standard_completed_within_21_days_share"] == pytest.approx(2 / 3)
     assert k["mean_backlog"] == pytest.approx((2 + 3 + 2 + 1 + 1) / 5)
 
 
@@ -187,7 +206,7 @@ def test_costs_and_utilisation() -> None:
 def test_waits_by_group() -> None:
     w = waits_by_group(make_log()).set_index(["group_by", "group"])
     low = w.loc[("band", "low")]
-    assert low["decided"] == 1 and low["lapsed"] == 1
+    assert low["decided"] == 1 and low["closed"] == 1 and low["completed"] == 2
     assert low["mean_wait_days"] == 4 and low["within_statutory_share"] == 1
     assert low["longest_wait_days"] == 58
     assert w.loc[("setting", "hospital"), "mean_wait_days"] == 18

@@ -46,7 +46,16 @@ VARIANTS = [
     ),
     ("assessment.mental_health_assessment=false", "assessment.sign_off=false"),
     ("staffing.bia_fte=0", "staffing.independent_bia_per_month=0"),
-    ("demand.mix.renewal_share=0.2", "outcomes.granted_share=1.0", "lapse.care_home_hazard_per_day=0"),
+    ("demand.mix.renewal_share=0.2", "outcomes.granted_share=1.0", "closure.care_home.died_per_day=0"),
+    ("queue.policy=act_first", "queue.ring_fenced_share=0.5", "queue.ring_fenced_help_backlog=true"),
+    (
+        "queue.policy=statutory_then_band",
+        "screening.coordinator_fte=0.05",
+        "staffing.mha_caseload=3",
+        "staffing.mha_turnaround_days={kind='fixed', mean=5}",
+    ),
+    ("queue.policy=deadline_achievable", "closure.while_allocated_factor=0", "screening.coordinator_fte=0"),
+    ("staffing.bia_caseload=1", "staffing.bia_turnaround_days={kind='fixed', mean=10}"),
 ]
 
 
@@ -68,7 +77,7 @@ def test_conservation_shipped_scenarios(path, rules: triage.Rules) -> None:
 
 
 def test_conservation_england_first_month(rules: triage.Rules) -> None:
-    log = run(scenario_file(SCENARIOS / "england.toml", "horizon.months=1"), rules)
+    log = run(scenario_file(SCENARIOS / "england-2023-24.toml", "horizon.months=1"), rules)
     assert_conserved(log)
     assert log.state["initial"] == 126_100
 
@@ -114,9 +123,10 @@ def test_screening_bands_the_arrivals(rules: triage.Rules) -> None:
 # ---- policy and scenario checks against the rules ------------------------------------------------------
 
 
-def test_non_static_policy_is_refused(rules: triage.Rules) -> None:
-    with pytest.raises(ScenarioError, match=r"queue.policy: 'statutory_then_band'.*static"):
-        run(small("queue.policy=statutory_then_band"), rules)
+@pytest.mark.parametrize("policy", [p.id for p in triage.load_rules().policies.policy])
+def test_every_policy_of_the_rules_file_runs(policy: str, rules: triage.Rules) -> None:
+    """The worklist's own orders, those that change with the date included, order the simulated list."""
+    assert_conserved(run(small(f"queue.policy={policy}"), rules))
 
 
 @pytest.mark.parametrize(
@@ -141,13 +151,27 @@ def test_staffing_change_adds_capacity_from_its_month(rules: triage.Rules) -> No
         "staffing.bia_fte=4",
         "initial_backlog.size=2000",
         "staffing.changes=[{from_month=4, bia_fte_change=3}]",
+        "staffing.vacancies.new_posts_wait_for_hiring=false",
     )
     log = run(s, rules)
     end = log.horizon_days
     month4 = float(log.month_edges[3])
     expected = 4 * end + 3 * (end - month4)
     assert log.pools["bia"].available_fte_days == pytest.approx(expected)
-    assert log.pools["bia"].utilisation == pytest.approx(1.0)  # a big backlog keeps everyone busy
+
+
+def test_new_posts_start_after_the_hiring_lag(rules: triage.Rules) -> None:
+    """Funding three more BIAs from month 4 adds their time only once they are recruited."""
+    s = small(
+        "staffing.bia_fte=4",
+        "initial_backlog.size=2000",
+        "staffing.changes=[{from_month=4, bia_fte_change=3}]",
+        "staffing.vacancies.hiring_lag_months=1.5",
+    )
+    log = run(s, rules)
+    end = log.horizon_days
+    filled = float(log.month_edges[3]) + 1.5 * MONTH_DAYS
+    assert log.pools["bia"].available_fte_days == pytest.approx(4 * end + 3 * (end - filled))
 
 
 def test_staffing_cut_closes_posts_after_their_assessment(rules: triage.Rules) -> None:
@@ -206,7 +230,9 @@ def test_independent_assessments_follow_the_monthly_rate(rules: triage.Rules) ->
 
 
 def test_granted_authorisations_come_back_as_renewals(rules: triage.Rules) -> None:
-    log = run(small("lapse.care_home_hazard_per_day=0", "lapse.hospital_hazard_per_day=0"), rules)
+    log = run(
+        small("closure.care_home={}", "closure.hospital={}", "screening.closed_on_receipt_share={}"), rules
+    )
     apps = log.apps
     renewals = apps.loc[(apps["source"] == "renewal") & (apps["parent"] >= 0)]
     assert len(renewals) > 50
@@ -246,7 +272,7 @@ def test_deadlines_follow_the_counting_convention(rules: triage.Rules) -> None:
 def test_urgent_undecided_on_day_15_has_unauthorised_days(rules: triage.Rules) -> None:
     """Nobody to assess: an urgent request received on day 1 is unauthorised from the end of day 14."""
     apps = run(small("staffing.bia_fte=0", "staffing.independent_bia_per_month=0"), rules).apps
-    urgent = apps.loc[(apps["request_type"] == "urgent") & (apps["source"] == "new") & apps["lapsed"].isna()]
+    urgent = apps.loc[(apps["request_type"] == "urgent") & (apps["source"] == "new") & apps["closed"].isna()]
     first = urgent.iloc[[0]]
     day1 = math.floor(first["received"].iloc[0])
     assert unauthorised_days(first, day1 + 14)[0] == 0.0  # the last day of 7 + 7
@@ -295,8 +321,9 @@ def no_staff(*more: str):
         "staffing.independent_bia_per_month=0",
         "demand.applications_per_month=0",
         "initial_backlog.authorisations_in_force=0",
-        "lapse.care_home_hazard_per_day=0",
-        "lapse.hospital_hazard_per_day=0",
+        "closure.care_home={}",
+        "closure.hospital={}",
+        "queue.ring_fenced_share=0",
         *more,
     )
 

@@ -40,7 +40,7 @@ def error_of(text: str) -> str:
 
 def test_shipped_scenarios_exist_and_load() -> None:
     names = {p.name for p in SCENARIOS}
-    assert {"example-council.toml", "england.toml", "mmc_lapse.toml"} <= names
+    assert {"example-council.toml", "england-2022-23.toml", "england-2023-24.toml", "mmc_lapse.toml"} <= names
     assert any(n.startswith("mmc") and n != "mmc_lapse.toml" for n in names)
     for path in SCENARIOS:
         assert isinstance(load_scenario(path), Scenario)
@@ -135,13 +135,13 @@ def test_overrides_apply_and_validate() -> None:
             "staffing.bia_fte=9",
             "demand.growth_pct_per_year=8",
             "queue.policy=fifo",
-            "lapse.hospital_hazard_per_day=0.1",
+            "closure.hospital.died_per_day=0.1",
         ],
     )
     assert s.staffing.bia_fte == 9
     assert s.demand.growth_pct_per_year == 8
     assert s.queue.policy == "fifo"
-    assert s.lapse.hospital_hazard_per_day == 0.1
+    assert s.closure.hospital.died_per_day == 0.1
     assert minimal().staffing.bia_fte == 6  # the original is untouched (frozen)
 
 

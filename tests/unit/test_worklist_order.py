@@ -1,4 +1,5 @@
-"""The worklist order comes from the policy file; the default is the issue's statutory order."""
+"""The worklist order comes from the policy file; the default acts first where action still changes the
+outcome (urgent in force, renewals ending, high within time), then the breached with ageing, then the rest."""
 
 from __future__ import annotations
 
@@ -10,34 +11,37 @@ import pytest
 
 from tests.conftest import csv_bytes, make_rows
 from triage.errors import RulesError
-from triage.policy import order, sort_keys
+from triage.policy import order, sort_keys, transition_days
 from triage.rulebook import Rules, load_policies
 from triage.worklist import build_worklist
 
 AS_OF = date(2026, 3, 20)
 
 
-def test_default_order() -> None:
-    rows = make_rows(
-        {"received_date": "2026-03-18"},  # A1 low, deadline 7 Apr
-        {"received_date": "2026-03-15", "objecting": "yes"},  # A2 high, deadline 4 Apr
-        {"received_date": "2026-01-10"},  # A3 low, breached (received earlier)
-        {"received_date": "2026-02-01", "objecting": "yes"},  # A4 high, breached
-        {
-            "request_type": "urgent",
-            "received_date": "2026-03-16",
-            "urgent_start": "2026-03-16",
-        },  # A5 exp 22 Mar
-        {
-            "request_type": "urgent",
-            "received_date": "2026-03-10",
-            "urgent_start": "2026-03-10",
-        },  # A6 expired 16 Mar
-        {"received_date": "2026-03-19", "fluctuating_capacity": "yes"},  # A7 medium
-        {"received_date": "2026-03-17", "objecting": "yes"},  # A8 high, deadline 6 Apr
-        {"received_date": "2026-03-17", "objecting": ""},  # A9 unscreened
-    )
-    w = build_worklist(csv_bytes(rows), AS_OF, filename="x.csv").worklist
+ROWS = (
+    {"received_date": "2026-03-18"},  # A1 low, deadline 7 Apr
+    {"received_date": "2026-03-15", "objecting": "yes"},  # A2 high, deadline 4 Apr
+    {"received_date": "2026-01-10"},  # A3 low, breached (received earlier)
+    {"received_date": "2026-02-01", "objecting": "yes"},  # A4 high, breached
+    {
+        "request_type": "urgent",
+        "received_date": "2026-03-16",
+        "urgent_start": "2026-03-16",
+    },  # A5 exp 22 Mar
+    {
+        "request_type": "urgent",
+        "received_date": "2026-03-10",
+        "urgent_start": "2026-03-10",
+    },  # A6 expired 16 Mar
+    {"received_date": "2026-03-19", "fluctuating_capacity": "yes"},  # A7 medium
+    {"received_date": "2026-03-17", "objecting": "yes"},  # A8 high, deadline 6 Apr
+    {"received_date": "2026-03-17", "objecting": ""},  # A9 unscreened
+)
+
+
+def test_the_old_statutory_order_is_a_named_alternative() -> None:
+    rows = make_rows(*ROWS)
+    w = build_worklist(csv_bytes(rows), AS_OF, filename="x.csv", policy_id="statutory_then_band").worklist
     assert w["application_id"].tolist() == ["A6", "A5", "A3", "A4", "A2", "A8", "A9", "A7", "A1"]
     assert w["rank"].tolist() == list(range(1, 10))
     assert w["worklist_group"].tolist()[:4] == [
@@ -46,6 +50,61 @@ def test_default_order() -> None:
         "past statutory deadline",
         "past statutory deadline",
     ]
+
+
+def test_default_acts_first_where_action_still_changes_the_outcome() -> None:
+    """As of 20 March 2026 (hand-worked):
+    tier 1, urgent in force by expiry: A5 (ends 22 Mar; A6 ended 16 Mar, so it is breached instead);
+    tier 2, renewal whose authorisation ends within 7 days: R1 (ends 25 Mar); R2 ends 20 Apr: later;
+    tier 3, high within time by deadline: A2 (4 Apr), A8 (6 Apr);
+    tier 4, breached, oldest first with ageing (low held back 56 days): A4 high received 1 Feb (aged
+      1 Feb), A6 urgent unscreened 10 Mar (aged 10 Mar), A3 low received 10 Jan (aged 7 Mar) - so
+      A4 (1 Feb), A3 (7 Mar), A6 (10 Mar);
+    tier 5, the rest by band then deadline: A9 unscreened, A7 medium, R2 low (deadline 12 Apr...),
+      A1 low (7 Apr): band low for both, by deadline: A1 (7 Apr) before R2.
+    """
+    renewals = (
+        {"application_id": "R1", "request_type": "renewal", "received_date": "2026-03-19",
+         "current_authorisation_expiry": "2026-03-25", "change_since_last_authorisation": "no"},
+        {"application_id": "R2", "request_type": "renewal", "received_date": "2026-03-19",
+         "current_authorisation_expiry": "2026-04-20", "change_since_last_authorisation": "no"},
+    )  # fmt: skip
+    rows = make_rows(*ROWS, *renewals)
+    w = build_worklist(csv_bytes(rows), AS_OF, filename="x.csv").worklist
+    assert w["application_id"].tolist() == ["A5", "R1", "A2", "A8", "A4", "A3", "A6", "A9", "A7", "A1", "R2"]
+    assert w["worklist_group"].tolist()[:5] == [
+        "urgent authorisation in force",
+        "renewal: authorisation ending",
+        "high priority, within time",
+        "high priority, within time",
+        "past statutory deadline",
+    ]
+
+
+def test_a_request_moves_tier_on_the_day_its_condition_flips(rules: Rules) -> None:
+    """transition_days names the days a key can change; between them sort_keys gives the same key."""
+    policy = rules.policies.get("act_first")
+    arrays = {
+        "request_type": np.array(["standard", "urgent", "renewal"], dtype=object),
+        "band": np.array(["high", "low", "low"], dtype=object),
+        "received_date": np.array([100.0, 100.0, 100.0]),
+        "statutory_deadline": np.array([120.0, 106.0, 120.0]),
+        "urgent_expiry": np.array([np.nan, 106.0, np.nan]),
+        "authorisation_expiry": np.array([np.nan, np.nan, 125.0]),
+    }
+    days = transition_days(
+        policy,
+        rules.policies,
+        **{k: arrays[k] for k in ("statutory_deadline", "urgent_expiry", "authorisation_expiry")},
+    )
+    tiers = lambda day: sort_keys(policy, rules.policies, **arrays, as_of=day)[:, 0].tolist()  # noqa: E731
+    assert tiers(105) == [2, 0, 4] and tiers(106) == [2, 0, 4]  # urgent in force to the end of day 106
+    assert tiers(107) == [2, 3, 4]  # day 107: the urgent one has expired and is breached
+    assert tiers(118) == [2, 3, 1]  # 7 days before its authorisation ends, the renewal moves up
+    assert tiers(121) == [3, 3, 1]  # past their deadlines; the renewal still before its authorisation ends
+    assert tiers(126) == [3, 3, 3]  # and after it: everything breached
+    flips = set(np.unique(days[~np.isnan(days)]).tolist())
+    assert {107.0, 118.0, 121.0} <= flips
 
 
 def _keys(policy_id: str, rules: Rules, **arrays: np.ndarray) -> np.ndarray:
@@ -66,10 +125,10 @@ def test_fifo_band_and_ageing(rules: Rules) -> None:
     assert order(_keys("band_with_ageing", rules, **arrays)).tolist() == [2, 1, 0]
 
 
-def test_breached_policy_needs_the_as_of_flags(rules: Rules) -> None:
+def test_a_dated_policy_needs_the_as_of_date(rules: Rules) -> None:
     policy = rules.policies.get("statutory_then_band")
     assert not policy.is_static
-    with pytest.raises(RulesError, match="changes with time"):
+    with pytest.raises(RulesError, match="change with time"):
         sort_keys(
             policy,
             rules.policies,

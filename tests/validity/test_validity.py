@@ -107,13 +107,13 @@ def erlang_a_logs(rules: triage.Rules) -> list[RunLog]:
 def erlang_a_expected() -> tuple[float, float]:
     s = scenario_file(VALIDATION / "mmc_lapse.toml")
     lam, mu, c = rates(s)
-    assert s.lapse.care_home_hazard_per_day == s.lapse.hospital_hazard_per_day
-    return erlang_a(lam, mu, c, s.lapse.care_home_hazard_per_day)
+    assert s.demand.mix.hospital_share == 0 and s.closure.while_allocated_factor == 0
+    return erlang_a(lam, mu, c, s.closure.care_home.circumstances_changed_per_day)
 
 
-def test_erlang_a_share_lapsing_inside_the_ci(erlang_a_logs: list[RunLog]) -> None:
+def test_erlang_a_share_closing_inside_the_ci(erlang_a_logs: list[RunLog]) -> None:
     share, _ = erlang_a_expected()
-    low, high = kpi_ci(erlang_a_logs, "lapsed_share")
+    low, high = kpi_ci(erlang_a_logs, "closed_share")
     assert low <= share <= high, f"Erlang A {share:.4f} outside [{low:.4f}, {high:.4f}]"
     assert high - low < 0.1 * share
 
@@ -125,7 +125,7 @@ def test_erlang_a_mean_wait_inside_the_ci(erlang_a_logs: list[RunLog]) -> None:
     assert high - low < 0.1 * wait
 
 
-def test_littles_law_with_lapses(erlang_a_logs: list[RunLog]) -> None:
+def test_littles_law_with_closures(erlang_a_logs: list[RunLog]) -> None:
     lam, _, _ = rates(scenario_file(VALIDATION / "mmc_lapse.toml"))
     low, high = littles_law_gap(erlang_a_logs, lam)
     assert low <= 0 <= high
@@ -180,7 +180,7 @@ months = 6
 [demand]
 applications_per_month = {15.5 * MONTH_DAYS}      # 15.5 a day
 [demand.mix]
-hospital_share = {15 / 15.5}            # 15 a day from hospitals: 1.5 times capacity, held by lapses
+hospital_share = {15 / 15.5}            # 15 a day from hospitals: 1.5 times capacity, held by closures
 urgent_share = 0.0
 [staffing]
 bia_fte = 10
@@ -192,9 +192,9 @@ sign_off = false
 [queue]
 policy = "band_then_oldest"
 ageing_days = {{ low = 28 }}
-[lapse]
-hospital_hazard_per_day = 0.1       # hospital stays end; care home requests never lapse
-care_home_hazard_per_day = 0.0
+[closure]
+while_allocated_factor = 0.0
+hospital = {{ circumstances_changed_per_day = 0.1 }}   # hospital stays end; care home requests never close
 [outcomes]
 renewals = false
 """
