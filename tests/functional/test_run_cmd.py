@@ -44,7 +44,9 @@ def test_validate_missing_file_and_bad_set(tmp_path: Path) -> None:
     assert_user_error(
         invoke("validate", EXAMPLE, "--set", "staffing.bia_fte=-1"), "staffing.bia_fte: must be >= 0, got -1"
     )
-    assert_user_error(invoke("validate", EXAMPLE, "--set", "queue.policy=random"), "queue.policy: must be one of")
+    assert_user_error(
+        invoke("validate", EXAMPLE, "--set", "queue.policy=random"), "queue.policy: must be one of"
+    )
 
 
 def test_run_writes_results_with_overrides(tmp_path: Path) -> None:
@@ -63,9 +65,7 @@ def test_run_writes_results_with_overrides(tmp_path: Path) -> None:
     reps = pd.read_csv(out / "replications.csv")
     assert len(reps) == 3
     assert {"replication", *REQUIRED_KPIS} <= set(reps.columns)
-    assert (
-        reps["initial_backlog"] + reps["received"] == reps["completed"] + reps["open_at_end"]
-    ).all()
+    assert (reps["initial_backlog"] + reps["received"] == reps["completed"] + reps["open_at_end"]).all()
     backlog = pd.read_csv(out / "backlog.csv")
     assert list(backlog.columns) == ["week", "date", "band", "mean", "p05", "p95"]
     assert {"all", "high", "medium", "low"} <= set(backlog["band"])

@@ -148,8 +148,9 @@ def test_closure_while_allocated_and_hospital_stays() -> None:
               "closure.care_home={circumstances_changed_per_day=0.01}")  # fmt: skip
     assert kpis(run(small(*common, "closure.while_allocated_factor=1")))["closed_partly_assessed"] > 5
     assert kpis(run(small(*common, "closure.while_allocated_factor=0")))["closed_partly_assessed"] == 0
-    stays = small(*QUIET, "staffing.bia_fte=0", "initial_backlog.size=0", "demand.applications_per_month=200",
-                  "demand.mix.hospital_share=1", "closure.hospital={stay_days={kind='fixed', mean=10}}")  # fmt: skip
+    stays = small(*QUIET, "staffing.bia_fte=0", "initial_backlog.size=0",
+                  "demand.applications_per_month=200", "demand.mix.hospital_share=1",
+                  "closure.hospital={stay_days={kind='fixed', mean=10}}")  # fmt: skip
     apps = run(stays).apps
     gone = apps["closed"].notna()
     assert gone.sum() > 100
