@@ -139,8 +139,10 @@ def read_export(source: bytes | str | Path, filename: str | None = None) -> RawE
     return raw
 
 
-def read_bytes(path: Path, limit: int = MAX_EXPORT_BYTES, what: str = "") -> bytes:
-    """A file's bytes, refused (one line naming it) when missing, not a plain file, or over ``limit``."""
+def read_bytes(path: Path, limit: int | None = None, what: str = "") -> bytes:
+    """A file's bytes, refused (one line naming it) when missing, not a plain file, or over ``limit``
+    (default :data:`MAX_EXPORT_BYTES`)."""
+    limit = MAX_EXPORT_BYTES if limit is None else limit
     where = f"{what}{path}"
     try:
         if not path.exists():

@@ -7,8 +7,8 @@ reader knows the file's physical lines (``\\n``, ``\\r\\n`` or an old Mac's lone
 and a quoted value that runs across lines is accepted only when it is plausibly one value:
 
 - it is closed before the end of the file, and is well-formed CSV (strict quoting), and
-- none of the lines it would swallow reads, on its own, as a whole row (as many fields as the header),
-  and the record it makes is no wider than the header.
+- none of the lines it would take in holds a whole row's worth of separators (as many fields as the
+  header, quotes not trusted), and the record it makes is no wider than the header.
 
 Otherwise the line where the quote opened is refused (``row: unclosed quote from line N``) and every line
 after it is read again as rows of their own. So ``lines = header + blank + lines inside quoted values +
@@ -148,7 +148,8 @@ def _plausible(lines: list[str], first: int, end: int, fields: int, width: int |
     width = width or fields
     if fields > width:
         return False
-    return all(len(_alone(lines[i], sep)) < width for i in range(first + 1, end))
+    # A line holding a whole row's worth of separators is a row (quotes not trusted: they are the question).
+    return all(lines[i].count(sep) + 1 < width for i in range(first + 1, end))
 
 
 def _open_at_end(line: str, sep: str) -> bool:
