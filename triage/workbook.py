@@ -19,28 +19,34 @@ from __future__ import annotations
 
 import gc
 import html
-import posixpath
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
+from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
 from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-MAX_ENTRIES = 10_000  # parts in the zip: a workbook has a few dozen
-MAX_SMALL_PART = 64 * 1024 * 1024  # workbook.xml, its relationships, styles
+from triage.workbook_parts import (
+    CHUNK,
+    MAX_ENTRIES,
+    Convert,
+    Limits,
+    WorkbookError,
+    book_parts,
+    column_number,
+    date_styles,
+    expat_parser,
+    local_name,
+    shared_strings,
+    zip_entries,
+)
+
 MAX_COLUMN, MAX_ROW = 16_384, 1_048_576  # Excel's own limits (XFD1048576)
-_CHUNK = 4 * 1024 * 1024
 #: One cell as the usual writers spell it: reference, other attributes, then a plain value or any content.
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>/]*)(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.S)
 _ONLY_V = re.compile(rb"<v>([^<]*)</v>")
@@ -49,17 +55,6 @@ _T_ATTR = re.compile(rb'\bt="([^"]*)"')
 _S_ATTR = re.compile(rb'\bs="([0-9]+)"')
 _INLINE_T = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
-
-
-class WorkbookError(Exception):
-    """The workbook cannot be used; the message is the reason (the caller adds the file's name)."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_cells: int
-    max_seconds: float
-    max_xml_bytes: int
 
 
 @dataclass
@@ -77,257 +72,6 @@ class Sheet:
     rows: np.ndarray
     header_row: int
     last_row: int
-
-
-# ---- zip parts and small XML files ------------------------------------------------------------------
-
-
-def _zip_entries(data: bytes) -> int:
-    """Entries the zip's end record declares (read before zipfile parses a central directory of any size)."""
-    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
-    if at < 0 or at + 22 > len(data):
-        raise WorkbookError("not a readable .xlsx workbook (no zip directory)")
-    entries = int.from_bytes(data[at + 10 : at + 12], "little")
-    return MAX_ENTRIES + 1 if entries == 0xFFFF else entries
-
-
-def _parser(start: Callable[..., None], end: Callable[[str], None] | None = None,
-            text: Callable[[str], None] | None = None) -> Any:  # fmt: skip
-    """An expat parser (names as "namespace local") that refuses document type declarations."""
-
-    def refuse(*_: object) -> None:
-        raise WorkbookError("the workbook declares a document type (not written by a spreadsheet)")
-
-    p = expat.ParserCreate(namespace_separator=" ")
-    p.buffer_text = True
-    p.StartDoctypeDeclHandler = refuse
-    p.EntityDeclHandler = refuse
-    p.StartElementHandler = start
-    if end is not None:
-        p.EndElementHandler = end
-    if text is not None:
-        p.CharacterDataHandler = text
-    return p
-
-
-def _local(name: str) -> str:
-    return name.rpartition(" ")[2]
-
-
-def _parse_part(zf: zipfile.ZipFile, path: str, parser: Any, limit: int) -> None:
-    try:
-        info = zf.getinfo(path)
-    except KeyError:
-        raise WorkbookError(f"not a readable .xlsx workbook (no {path})") from None
-    if info.file_size > limit:
-        raise WorkbookError(f"{path} is {info.file_size:,} bytes unpacked, more than {limit:,}")
-    try:
-        with zf.open(info) as f:
-            while chunk := f.read(_CHUNK):
-                parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except expat.ExpatError as exc:
-        raise WorkbookError(
-            f"not a readable .xlsx workbook ({path}: {expat.errors.messages[exc.code]})"
-        ) from None
-
-
-def _relationships(zf: zipfile.ZipFile, path: str) -> dict[str, tuple[str, str]]:
-    """Id -> (type, target) of a part's relationships file (absent: none)."""
-    out: dict[str, tuple[str, str]] = {}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if _local(name) == "Relationship" and "Id" in attrs:
-            out[attrs["Id"]] = (attrs.get("Type", ""), attrs.get("Target", ""))
-
-    if path in zf.NameToInfo:
-        _parse_part(zf, path, _parser(start), MAX_SMALL_PART)
-    return out
-
-
-def _resolve(base_dir: str, target: str) -> str:
-    joined = target.lstrip("/") if target.startswith("/") or not base_dir else f"{base_dir}/{target}"
-    return posixpath.normpath(joined)
-
-
-@dataclass
-class _Book:
-    sheet: str
-    shared_strings: str | None
-    styles: str | None
-    date1904: bool = False
-
-
-def _book(zf: zipfile.ZipFile) -> _Book:
-    """Where the first worksheet, the shared strings and the styles are, and the date system."""
-    root = _relationships(zf, "_rels/.rels")
-    office = [t for kind, t in root.values() if kind.endswith("/officeDocument")]
-    book_path = _resolve("", office[0]) if office else "xl/workbook.xml"
-    base = posixpath.dirname(book_path)
-    found: dict[str, Any] = {"sheet": None, "date1904": False}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local == "sheet" and found["sheet"] is None:
-            found["sheet"] = attrs.get(f"{RELATIONSHIP} id", "")
-        elif local == "workbookPr":
-            found["date1904"] = attrs.get("date1904", "0").lower() in ("1", "true")
-
-    _parse_part(zf, book_path, _parser(start), MAX_SMALL_PART)
-    rels = _relationships(zf, f"{base}/_rels/{posixpath.basename(book_path)}.rels")
-    if found["sheet"] is None:
-        raise WorkbookError("the workbook has no worksheet")
-    kind, target = rels.get(found["sheet"], ("", ""))
-    sheet = _resolve(base, target) if target else f"{base}/worksheets/sheet1.xml"
-    if kind.endswith("/chartsheet"):
-        raise WorkbookError("the first sheet is a chart; put the export on the first sheet")
-    by_kind = {k.rsplit("/", 1)[-1]: _resolve(base, t) for k, t in rels.values()}
-    strings = by_kind.get("sharedStrings") or (f"{base}/sharedStrings.xml" if f"{base}/sharedStrings.xml"
-                                              in zf.NameToInfo else None)  # fmt: skip
-    return _Book(sheet, strings, by_kind.get("styles"), bool(found["date1904"]))
-
-
-def _shared_strings(zf: zipfile.ZipFile, path: str | None, limits: Limits) -> list[str]:
-    """The shared string table: each ``<si>``'s text, phonetic guides left out."""
-    strings: list[str] = []
-    if path is None or path not in zf.NameToInfo:
-        return strings
-    parts: list[str] = []
-    state = {"t": False, "phonetic": 0}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local == "t" and not state["phonetic"]:
-            state["t"] = True
-        elif local == "rPh":
-            state["phonetic"] += 1
-
-    def end(name: str) -> None:
-        local = _local(name)
-        if local == "t":
-            state["t"] = False
-        elif local == "rPh":
-            state["phonetic"] -= 1
-        elif local == "si":
-            strings.append("".join(parts))
-            parts.clear()
-            if len(strings) > limits.max_cells:
-                raise WorkbookError(f"more than {limits.max_cells:,} shared strings")
-
-    def text(data: str) -> None:
-        if state["t"]:
-            parts.append(data)
-
-    _parse_part(zf, path, _parser(start, end, text), limits.max_xml_bytes)
-    return strings
-
-
-def _date_styles(zf: zipfile.ZipFile, path: str | None) -> tuple[frozenset[int], frozenset[int]]:
-    """Indices of the cell styles that show a date (or time), and those that show a duration."""
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-
-    if path is None or path not in zf.NameToInfo:
-        return frozenset(), frozenset()
-    custom: dict[int, str] = {}
-    formats: list[int] = []
-    depth = {"cellXfs": 0}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local == "numFmt" and attrs.get("numFmtId", "").isdigit():
-            custom[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
-        elif local == "cellXfs":
-            depth["cellXfs"] += 1
-        elif local == "xf" and depth["cellXfs"]:
-            fmt = attrs.get("numFmtId", "0")
-            formats.append(int(fmt) if fmt.isdigit() else 0)
-
-    def end(name: str) -> None:
-        if _local(name) == "cellXfs":
-            depth["cellXfs"] -= 1
-
-    _parse_part(zf, path, _parser(start, end), MAX_SMALL_PART)
-    dates, durations = set(), set()
-    for i, fmt in enumerate(formats):
-        code = custom.get(fmt) or BUILTIN_FORMATS.get(fmt) or ""
-        if is_timedelta_format(code):
-            durations.add(i)
-        elif is_date_format(code):
-            dates.add(i)
-    return frozenset(dates), frozenset(durations)
-
-
-# ---- cell values --------------------------------------------------------------------------------------
-
-
-def column_number(letters: str) -> int:
-    """'A' -> 1, 'XFD' -> 16384."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _number_text(raw: str) -> str:
-    """A number as openpyxl gives it and a person types it: whole numbers without '.0'."""
-    try:
-        value: float | int = float(raw) if any(c in raw for c in ".eE") else int(raw)
-    except ValueError:
-        return raw  # not a number after all (or beyond Python's digit limit): keep the text
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return str(value)
-
-
-def _temporal_text(value: datetime | date | clock_time | timedelta) -> str:
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == clock_time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date | clock_time):
-        return value.isoformat()
-    return str(value)
-
-
-@dataclass
-class _Convert:
-    """Turns one cell's type, style and raw text into the text a person would type."""
-
-    strings: list[str]
-    dates: frozenset[int]
-    durations: frozenset[int]
-    date1904: bool
-    epoch: datetime = field(init=False)
-
-    def __post_init__(self) -> None:
-        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
-
-        self.epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
-
-    def __call__(self, kind: str, style: int, raw: str) -> str:
-        if kind == "s":
-            try:
-                return self.strings[int(raw)]
-            except (ValueError, IndexError):
-                raise WorkbookError("not a readable .xlsx workbook (a cell names a missing string)") from None
-        if kind in ("str", "inlineStr", "e"):
-            return raw
-        if kind == "b":
-            return "yes" if raw.strip() in ("1", "true") else "no"
-        if kind == "d":
-            try:
-                return _temporal_text(datetime.fromisoformat(raw))
-            except ValueError:
-                return raw
-        if style in self.dates or style in self.durations:
-            from openpyxl.utils.datetime import from_excel
-
-            try:
-                return _temporal_text(from_excel(float(raw), self.epoch, timedelta=style in self.durations))
-            except (ValueError, OverflowError):
-                return _number_text(raw)
-        return _number_text(raw)
-
-
-# ---- the sheet ------------------------------------------------------------------------------------------
 
 
 class _Cells:
@@ -378,7 +122,7 @@ def _blocks(zf: zipfile.ZipFile, path: str) -> Iterator[bytes]:
     """The sheet's XML in blocks that end after a row or a cell (so no cell is cut in two)."""
     with zf.open(path) as f:
         rest = b""
-        while chunk := f.read(_CHUNK):
+        while chunk := f.read(CHUNK):
             buf = rest + chunk
             cut = buf.rfind(b"</row>")
             if cut >= 0:
@@ -409,7 +153,7 @@ def _raw_value(kind: bytes, inner: bytes) -> bytes | None:
 
 
 def _block_texts(
-    kinds: np.ndarray, styles: np.ndarray, raw: np.ndarray, convert: _Convert, strings: np.ndarray
+    kinds: np.ndarray, styles: np.ndarray, raw: np.ndarray, convert: Convert, strings: np.ndarray
 ) -> np.ndarray:
     """The text of each cell of a block, converted once per distinct (type, style, value)."""
     texts = np.full(len(raw), "", dtype=object)
@@ -434,7 +178,7 @@ def _block_texts(
     return texts
 
 
-def _read_fast(zf: zipfile.ZipFile, path: str, convert: _Convert, cells: _Cells) -> bool:
+def _read_fast(zf: zipfile.ZipFile, path: str, convert: Convert, cells: _Cells) -> bool:
     """The sheet by regular expression, a block at a time; False (nothing kept) when its XML is not
     spelled the usual way, or the expression misses a cell."""
     columns: dict[bytes, int] = {}
@@ -487,14 +231,14 @@ class _Cursor:
     seen: int = 0
 
 
-def _read_expat(zf: zipfile.ZipFile, path: str, convert: _Convert, cells: _Cells) -> None:
+def _read_expat(zf: zipfile.ZipFile, path: str, convert: Convert, cells: _Cells) -> None:
     """The sheet by a real XML parser: any spelling the format allows (prefixes, missing references)."""
     ref = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
     at = _Cursor()
     parts: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
+        local = local_name(name)
         if local == "row":
             r = attrs.get("r", "")
             at.row = int(r) if r.isdigit() and len(r) <= 7 else at.row + 1
@@ -518,7 +262,7 @@ def _read_expat(zf: zipfile.ZipFile, path: str, convert: _Convert, cells: _Cells
             at.inside = "t"
 
     def end(name: str) -> None:
-        local = _local(name)
+        local = local_name(name)
         if local in ("v", "t"):
             at.inside = ""
         elif local == "rPh":
@@ -535,10 +279,10 @@ def _read_expat(zf: zipfile.ZipFile, path: str, convert: _Convert, cells: _Cells
         if at.inside:
             parts.append(data)
 
-    parser = _parser(start, end, text)
+    parser = expat_parser(start, end, text)
     try:
         with zf.open(path) as f:
-            while chunk := f.read(_CHUNK):
+            while chunk := f.read(CHUNK):
                 parser.Parse(chunk, False)
                 cells.check()
         parser.Parse(b"", True)
@@ -590,14 +334,14 @@ def _collector_paused() -> Iterator[None]:
 
 def read_sheet(data: bytes, limits: Limits) -> Sheet:
     """The first worksheet's used table. Raises :class:`WorkbookError` with the reason."""
-    if _zip_entries(data) > MAX_ENTRIES:
+    if zip_entries(data) > MAX_ENTRIES:
         raise WorkbookError(f"the workbook has more than {MAX_ENTRIES:,} parts")
     try:
         zf = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise WorkbookError(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
     try:
-        book = _book(zf)
+        book = book_parts(zf)
         info = zf.NameToInfo.get(book.sheet)
         if info is None:
             raise WorkbookError(f"not a readable .xlsx workbook (no {book.sheet})")
@@ -605,7 +349,7 @@ def read_sheet(data: bytes, limits: Limits) -> Sheet:
             raise WorkbookError(
                 f"the sheet is {info.file_size:,} bytes unpacked, more than {limits.max_xml_bytes:,}"
             )
-        convert = _Convert(_shared_strings(zf, book.shared_strings, limits), *_date_styles(zf, book.styles),
+        convert = Convert(shared_strings(zf, book.shared_strings, limits), *date_styles(zf, book.styles),
                            book.date1904)  # fmt: skip
         with _collector_paused():
             cells = _Cells(limits)
