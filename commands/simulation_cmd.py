@@ -96,21 +96,43 @@ def run(
 ) -> None:
     """Run replications of a scenario; print KPIs with 95% CIs and write CSVs and a manifest to --out."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
+    from simulation import budget
     from simulation.experiment import run_replications, write_results
 
     if reps < 1:
         raise DolsSimError(f"--reps: must be >= 1, got {reps}")
+    if reps > budget.MAX_REPS:
+        raise DolsSimError(
+            f"--reps: must be <= {budget.MAX_REPS:,}, got {reps:,} (run batches with other seeds)"
+        )
     if seed < 0:
         raise DolsSimError(f"--seed: must be >= 0, got {seed}")
     admitted = admitted_from(scenario, set_)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    if admitted.work is not None:
+        seconds = admitted.work.seconds(reps)
+        if seconds > budget.SAY_RUN_TIME_AFTER_SECONDS:
+            errors.print(
+                f"Expected run time: {budget.run_time_text(seconds)} ({reps:,} replications of about "
+                f"{admitted.work.applications:,.0f} applications each, at about "
+                f"{budget.APPLICATIONS_PER_SECOND:,} a second); Ctrl+C stops it"
+            )
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        TimeRemainingColumn(),
+        console=errors,
         transient=True,
     ) as bar:
         task = bar.add_task(f"Simulating {admitted.scenario.name}", total=reps)

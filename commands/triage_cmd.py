@@ -79,9 +79,10 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
     """Counts only (no row contents): safe for a shared terminal or a log."""
     from rich.table import Table
 
-    from presentation.formats import number, plural
+    from presentation.formats import number, plural, reading
     from triage.summary import COLUMN_LABELS
 
+    console.print(reading(s))
     console.print(
         f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {plural(s.rows_in, 'row')} in, "
         f"{number(s.accepted, 0)} on the worklist, {number(s.rejected, 0)} refused"

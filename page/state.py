@@ -31,6 +31,10 @@ EXAMPLE: Traversable = files("dols_examples") / "open_applications.csv"
 SCENARIOS: Traversable = files("dols_scenarios")
 EXAMPLE_AS_OF = date(2026, 11, 23)  # the date the shipped synthetic export was made for
 MAX_PAGE_REPS = 200  # the page's workers are shared by every session; bigger runs belong in `dols-sim run`
+#: The most applications one replication may handle on the page (simulation.budget): about 330 MB a
+#: worker, a few seconds a replication, so one upload cannot starve everyone else. The command line
+#: allows more (simulation.budget.RUN_LIMIT).
+PAGE_WORK_LIMIT = 250_000
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,14 @@ def run_cached(
 
     The scenario is admitted here, once: an uploaded scenario may not name a file on the server.
     """
-    admitted = admit(_scenario, rules(), initial_worklist=_worklist, read_files=False)
+    admitted = admit(
+        _scenario,
+        rules(),
+        initial_worklist=_worklist,
+        read_files=False,
+        work_limit=PAGE_WORK_LIMIT,
+        limit_owner="the page (bigger runs: dols-sim run)",
+    )
     bar = st.progress(0.0, text="Running replications...")
 
     def progress(done: int, total: int) -> None:

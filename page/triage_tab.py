@@ -10,7 +10,7 @@ import streamlit as st
 
 from page.state import EXAMPLE, EXAMPLE_AS_OF, rules, triage_cached
 from presentation import charts
-from presentation.formats import dates_as_text, number, plural
+from presentation.formats import dates_as_text, number, plural, reading
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.summary import COLUMN_LABELS, TriageSummary, summarise, urgent_expiring_within
@@ -36,8 +36,8 @@ def _on_screen(w: pd.DataFrame, all_bands: list[str]) -> pd.DataFrame:
 
 def _source() -> tuple[bytes, str, date]:
     upload = st.file_uploader(
-        "Open applications export (CSV or XLSX); processed in memory only, never saved",
-        type=["csv", "xlsx"],
+        "Open applications export (CSV, tab-separated text or XLSX); processed in memory only, never saved",
+        type=["csv", "txt", "tsv", "xlsx"],
         key="upload",
     )
     if upload is None:
@@ -86,6 +86,7 @@ def triage_tab() -> None:
     w = result.worklist
     expiring = urgent_expiring_within(w, alert_days)
 
+    st.caption(reading(summary))
     m = st.columns(5)
     m[0].metric("On the worklist", number(summary.accepted, 0))
     m[1].metric("Refused rows", number(summary.rejected, 0))

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from triage.summary import TriageSummary
 
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
@@ -82,3 +85,19 @@ def dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d").fillna("")
     return out
+
+
+def reading(s: TriageSummary) -> str:
+    """What the reader found, adding up to every line of the file: ``Read 2,001 lines of x.csv (UTF-8,
+    comma-separated, LF line endings): 1 header + 2,000 rows``, with blank lines, lines inside quoted
+    values and unclosed quotes when there are any (the terminal and the page both show it)."""
+    f = s.read
+    unit = "sheet row" if not f.separator else "line"
+    parts = [f"{number(f.header_lines, 0)} header", plural(s.rows_in, "row")]
+    if f.unclosed_quotes:
+        parts[-1] += f" ({number(f.unclosed_quotes, 0)} refused for an unclosed quote)"
+    if s.blank_rows_skipped:
+        parts.append(f"{number(s.blank_rows_skipped, 0)} blank")
+    if f.quoted_line_breaks:
+        parts.append(f"{number(f.quoted_line_breaks, 0)} inside quoted values")
+    return f"Read {plural(f.lines, unit)} of {s.source_name} ({f.describe()}): {' + '.join(parts)}"

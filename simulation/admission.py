@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import triage
+from simulation import budget
 from simulation.initial_backlog import read_worklist
 from simulation.scenario import Scenario, ScenarioError
 
@@ -34,6 +35,8 @@ class Admitted:
     policies: triage.Policies
     initial_worklist: pd.DataFrame | None = None
     ring_policy: triage.Policy | None = None
+    #: the applications one replication is expected to handle (checked against the work limit)
+    work: budget.Work | None = None
 
 
 def _policy(scenario: Scenario, rules: triage.Rules) -> tuple[triage.Policy, triage.Policies]:
@@ -78,13 +81,17 @@ def admit(
     initial_worklist: pd.DataFrame | None = None,
     base_dir: Path | None = None,
     read_files: bool = True,
+    work_limit: int | None = budget.RUN_LIMIT,
+    limit_owner: str = "the command line",
 ) -> Admitted:
     """Check ``scenario`` against the rules and resolve what every replication shares.
 
     ``initial_worklist``: a triage worklist to start from (the page's "today's worklist"); otherwise the
     file named by ``initial_backlog.worklist`` is read, relative to ``base_dir`` (the scenario file's
     folder; the current folder when None). ``read_files=False`` refuses a scenario that names a file
-    (the page: a path in an uploaded scenario would be read on the server).
+    (the page: a path in an uploaded scenario would be read on the server). ``work_limit``: the most
+    applications one replication may handle (:mod:`simulation.budget`; None: no limit), refused with a
+    line naming ``limit_owner`` and what to lower.
     """
     rules = rules if rules is not None else triage.load_rules()
     policy, policies = _policy(scenario, rules)
@@ -108,4 +115,7 @@ def admit(
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         initial_worklist = read_worklist(path)
-    return Admitted(scenario, rules, policy, policies, initial_worklist, ring_policy)
+    work = budget.estimate(scenario, None if initial_worklist is None else len(initial_worklist))
+    if work_limit is not None:
+        budget.check(work, work_limit, limit_owner)
+    return Admitted(scenario, rules, policy, policies, initial_worklist, ring_policy, work)

@@ -35,18 +35,29 @@ DATE_COLUMNS: tuple[str, ...] = (
 
 
 def read_worklist(path: Path | str) -> pd.DataFrame:
-    """Read a worklist file written by ``dols-sim triage`` (CSV or XLSX), dates parsed."""
+    """Read a worklist file written by ``dols-sim triage`` (CSV or XLSX), dates parsed.
+
+    Read by the triage's own bounded reader (:func:`triage.ingest.read_table`): a file larger than the
+    export limit, a device such as ``/dev/zero``, or a workbook that claims a huge sheet is refused with
+    one line, never read until memory runs out.
+    """
+    from triage.errors import InputFileError
+    from triage.ingest import EXTRA, READ_PROBLEM, ROW, read_table
+
     p = Path(path)
     try:
-        if p.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(p)
-        else:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise ScenarioError(f"initial_backlog.worklist: file not found: {p}") from None
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"initial_backlog.worklist: cannot read {p}: {exc}") from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+        table, _, _ = read_table(p)
+    except InputFileError as exc:
+        raise ScenarioError(f"initial_backlog.worklist: {exc}") from None
+    if READ_PROBLEM in table.columns:
+        problem = table.loc[table[READ_PROBLEM] != "", READ_PROBLEM].iloc[0]
+        raise ScenarioError(f"initial_backlog.worklist: {p.name}: {problem}")
+    frame = table.drop(columns=[c for c in (ROW, EXTRA) if c in table.columns])
+    # The reader keeps an export's columns named like the worklist's own as "<name> (export)": here the
+    # file *is* a worklist, so its own names come back.
+    frame.columns = [str(c).removesuffix(" (export)").strip().lower() for c in frame.columns]
+    blank = ~(frame != "").any(axis=1).to_numpy()
+    frame = frame.loc[~blank].reset_index(drop=True)
     for col in DATE_COLUMNS:
         if col in frame.columns:
             text = frame[col].astype(str).str.strip()

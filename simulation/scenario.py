@@ -53,14 +53,28 @@ __all__ = [
 MONTH_DAYS = 365.25 / 12
 
 Share = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
+#: No quantity the model takes (hours, days, money) is anywhere near a billion: past it, a typo (and
+#: overflow in the model's arithmetic), refused naming the key.
+MAX_QUANTITY = 1e9
+NonNegative = Annotated[float, Field(ge=0, le=MAX_QUANTITY)]
+Positive = Annotated[float, Field(gt=0, le=MAX_QUANTITY)]
 #: Upper bounds well above England as a whole (about 28,000 requests a month, a few thousand assessors),
 #: so a typo (an extra three noughts) is an error naming the key, not a run that never ends.
 MAX_REQUESTS_PER_MONTH = 200_000
 MAX_STAFF = 50_000
 Requests = Annotated[float, Field(ge=0, le=MAX_REQUESTS_PER_MONTH)]
 Staff = Annotated[float, Field(ge=0, le=MAX_STAFF)]
+#: Open applications at the start (generated, or authorisations in force): England's whole backlog was
+#: 124,000; ten million is a typo.
+MAX_OPEN = 10_000_000
+#: Dates the model can run from: the DoLS began on 1 April 2009; a horizon of 600 months from 2100 still
+#: ends within the calendar Python knows.
+START_DATES = (date(2009, 4, 1), date(2100, 12, 31))
+#: A closure hazard of 10 a day means a mean stay of under 2.5 hours: beyond it, a typo.
+MAX_HAZARD_PER_DAY = 10.0
+Hazard = Annotated[float, Field(ge=0, le=MAX_HAZARD_PER_DAY)]
+#: Text and list sizes: a scenario is a page of TOML, not a data file.
+MAX_TEXT, MAX_ITEMS = 10_000, 1_000
 #: The staffing levels a timeline of changes moves (each has a ``<name>_change`` in a change).
 STAFF_LEVELS: tuple[str, ...] = (
     "bia_fte",
@@ -98,6 +112,13 @@ class Distribution(_Model):
     def _spread(self) -> Distribution:
         if self.kind in ("lognormal", "gamma") and self.sd <= 0:
             raise ValueError(f"sd: must be > 0 for kind '{self.kind}', got {_fmt(self.sd)}")
+        ratio = self.sd / self.mean
+        if self.kind in ("lognormal", "gamma") and not 1e-3 <= ratio <= 1e3:
+            # Beyond these the draws overflow (or collapse onto the mean): a typo, not a distribution.
+            raise ValueError(
+                f"sd: must be between a thousandth and a thousand times the mean ({_fmt(self.mean)}), "
+                f"got {_fmt(self.sd)}"
+            )
         if self.kind in ("fixed", "exponential") and self.sd != 0:
             raise ValueError(f"sd: not used by kind '{self.kind}' (leave it out), got {_fmt(self.sd)}")
         return self
@@ -106,7 +127,7 @@ class Distribution(_Model):
 class Horizon(_Model):
     """When the simulated period starts and how long it runs."""
 
-    start_date: date
+    start_date: Annotated[date, Field(ge=START_DATES[0], le=START_DATES[1])]
     months: Annotated[int, Field(ge=1, le=600)]
     #: Wait and compliance KPIs ignore applications received in the first months (steady-state checks).
     warm_up_months: Annotated[int, Field(ge=0)] = 0
@@ -165,14 +186,15 @@ class Demand(_Model):
     """Requests arriving from managing authorities (care homes and hospitals)."""
 
     applications_per_month: Requests
-    growth_pct_per_year: Annotated[float, Field(ge=-100)] = 0.0
+    #: At most doubling every year (compounded over 50 years that is still a finite, refusable demand).
+    growth_pct_per_year: Annotated[float, Field(ge=-100, le=100)] = 0.0
     #: Month-of-year multipliers, January first; rescaled to average 1.
     seasonality: Annotated[list[NonNegative], Field(min_length=12, max_length=12)] = [1.0] * 12
     #: Expected requests in months 1, 2, ... of the horizon (repeated if shorter); replaces the above.
-    observed_monthly_counts: list[Requests] = []
+    observed_monthly_counts: Annotated[list[Requests], Field(max_length=600)] = []
     mix: Mix = Mix()
     #: Share of requests whose form says "yes" to each screening flag (absent flag: never "yes").
-    flags: dict[str, Share] = {}
+    flags: Annotated[dict[str, Share], Field(max_length=100)] = {}
     #: Chance that any one screening flag is left blank on the form ("not known").
     blank_flag_share: Share = 0.0
 
@@ -193,12 +215,12 @@ class AgeBand(_Model):
 class InitialBacklog(_Model):
     """Applications already open on the start date: generated, or read from a triage worklist."""
 
-    size: Annotated[int, Field(ge=0)] = 0
-    age_profile: list[AgeBand] = [AgeBand(up_to_days=21, share=1.0)]
+    size: Annotated[int, Field(ge=0, le=MAX_OPEN)] = 0
+    age_profile: Annotated[list[AgeBand], Field(max_length=100)] = [AgeBand(up_to_days=21, share=1.0)]
     #: A triage worklist file (CSV or XLSX) to simulate forward from; relative to the scenario file.
-    worklist: str | None = None
+    worklist: Annotated[str, Field(max_length=4096)] | None = None
     #: Standard authorisations in force on the start date: each comes back as a renewal request.
-    authorisations_in_force: Annotated[int, Field(ge=0)] = 0
+    authorisations_in_force: Annotated[int, Field(ge=0, le=MAX_OPEN)] = 0
 
     @model_validator(mode="after")
     def _profile(self) -> InitialBacklog:
@@ -222,11 +244,13 @@ class StaffingChange(_Model):
     the same file still works).
     """
 
-    from_month: Annotated[int, Field(ge=1)]
-    bia_fte_change: float = 0.0
-    independent_bia_per_month_change: float = 0.0
-    mental_health_assessors_change: float = 0.0
-    authorisers_change: float = 0.0
+    from_month: Annotated[int, Field(ge=1, le=600)]
+    bia_fte_change: Annotated[float, Field(ge=-MAX_STAFF, le=MAX_STAFF)] = 0.0
+    independent_bia_per_month_change: Annotated[
+        float, Field(ge=-MAX_REQUESTS_PER_MONTH, le=MAX_REQUESTS_PER_MONTH)
+    ] = 0.0
+    mental_health_assessors_change: Annotated[float, Field(ge=-MAX_STAFF, le=MAX_STAFF)] = 0.0
+    authorisers_change: Annotated[float, Field(ge=-MAX_STAFF, le=MAX_STAFF)] = 0.0
 
 
 class Vacancies(_Model):
@@ -234,7 +258,7 @@ class Vacancies(_Model):
 
     bia_vacant_fte_at_start: NonNegative = 0.0
     bia_turnover_per_year: NonNegative = 0.0
-    hiring_lag_months: NonNegative = 3.0
+    hiring_lag_months: Annotated[float, Field(ge=0, le=120)] = 3.0
     #: Posts added by ``staffing.changes`` start empty and are filled after the hiring lag (recruitment
     #: takes months); false: filled at once (the textbook).
     new_posts_wait_for_hiring: bool = True
@@ -262,7 +286,7 @@ class Staffing(_Model):
     authorisers: Staff = 1.0
     authoriser_productive_hours_per_week: Annotated[float, Field(gt=0, le=168)] = 7.5
     authoriser_hours_per_sign_off: Distribution = Distribution(kind="fixed", mean=1.0)
-    changes: list[StaffingChange] = []
+    changes: Annotated[list[StaffingChange], Field(max_length=MAX_ITEMS)] = []
     vacancies: Vacancies = Vacancies()
 
     @model_validator(mode="after")
@@ -292,6 +316,12 @@ class Staffing(_Model):
                         f"changes[{i}].{name}_change: takes {name} below 0 from month "
                         f"{change.from_month} (to {_fmt(level[name])})"
                     )
+                ceiling = MAX_REQUESTS_PER_MONTH if name == "independent_bia_per_month" else MAX_STAFF
+                if level[name] > ceiling:
+                    raise ValueError(
+                        f"changes[{i}].{name}_change: takes {name} above {ceiling:,} from month "
+                        f"{change.from_month} (to {_fmt(level[name])})"
+                    )
                 level[name] = max(0.0, level[name])
             if out[-1][0] == change.from_month:
                 out[-1] = (change.from_month, dict(level))
@@ -306,7 +336,7 @@ class Assessment(_Model):
     #: ADASS (2016): desk-based BIA assessments for lower-priority cases and renewals.
     proportionate: bool = False
     proportionate_hours_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
-    proportionate_bands: list[str] = ["low"]
+    proportionate_bands: Annotated[list[str], Field(max_length=100)] = ["low"]
     proportionate_renewals: bool = True
     #: false: the mental health assessment is not modelled (takes no time). For validation scenarios.
     mental_health_assessment: bool = True
@@ -318,9 +348,9 @@ class Queue(_Model):
     """The order the waiting list is worked in (a policy of the rules file, the worklist's own order by
     default), and in-house BIA time kept for requests that can still be decided in time."""
 
-    policy: str = "act_first"
+    policy: Annotated[str, Field(max_length=200)] = "act_first"
     #: Override the rules file's ageing days per band.
-    ageing_days: dict[str, NonNegative] = {}
+    ageing_days: Annotated[dict[str, NonNegative], Field(max_length=100)] = {}
     #: Share of in-house BIA FTE ring-fenced for the requests the rules' ring-fence policy picks (urgent
     #: and high-priority ones still decidable in time), worked by deadline.
     ring_fenced_share: Share = 0.0
@@ -354,9 +384,9 @@ class SettingClosure(_Model):
     """Why an open request closes without a decision, in one setting: the published reasons."""
 
     #: The person dies: a daily hazard.
-    died_per_day: NonNegative = 0.0
+    died_per_day: Hazard = 0.0
     #: Circumstances change (discharged, moved, regained capacity): a daily hazard.
-    circumstances_changed_per_day: NonNegative = 0.0
+    circumstances_changed_per_day: Hazard = 0.0
     #: Days from receipt until the person leaves the setting (a hospital stay); None: no fixed stay.
     stay_days: Distribution | None = None
 
@@ -368,7 +398,7 @@ class Closure(_Model):
 
     care_home: SettingClosure = SettingClosure()
     hospital: SettingClosure = SettingClosure()
-    while_allocated_factor: NonNegative = 1.0
+    while_allocated_factor: Annotated[float, Field(ge=0, le=100)] = 1.0
 
 
 class Outcomes(_Model):
@@ -383,7 +413,7 @@ class Outcomes(_Model):
 class Costs(_Model):
     """Money, in ``currency`` (GBP by default)."""
 
-    currency: str = "GBP"
+    currency: Annotated[str, Field(max_length=10)] = "GBP"
     #: Per funded in-house BIA FTE-year while the post is filled, on-costs included.
     bia_fte_per_year: NonNegative = 0.0
     independent_bia_per_assessment: NonNegative = 0.0
@@ -395,14 +425,14 @@ class Costs(_Model):
 class Targets(_Model):
     """What "cleared" means: ``weeks_to_clear`` is the first week the open backlog is below this."""
 
-    backlog_target: Annotated[int, Field(ge=0)] = 100
+    backlog_target: Annotated[int, Field(ge=0, le=MAX_OPEN)] = 100
 
 
 class Scenario(_Model):
     """One council (or England) over a horizon: everything the simulation needs that is a choice."""
 
-    name: Annotated[str, Field(min_length=1)]
-    description: str = ""
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=MAX_TEXT)] = ""
     horizon: Horizon
     demand: Demand
     initial_backlog: InitialBacklog = InitialBacklog()

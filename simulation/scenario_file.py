@@ -3,6 +3,11 @@
 Every way a scenario is made (a file, a ``--set`` override, a lever on the page) ends in one validation,
 :func:`validate_scenario`, so a mistake gets the same one-line message naming the key path wherever it
 was made.
+
+Before any of that, the text itself is bounded, because a scenario may come from a stranger (an upload
+on the page): at most :data:`MAX_TOML_BYTES` of TOML, tables and arrays nested at most
+:data:`MAX_DEPTH` deep, a ``--set`` value of at most :data:`MAX_LITERAL` characters and a key path of at
+most :data:`MAX_KEY_PARTS` parts. Past them, one line; never a recursion error or a run of memory.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from pydantic import ValidationError
 from simulation.scenario import Scenario, ScenarioError
 from triage.errors import describe_validation_error
 
+#: A scenario file is a page of TOML (the example is 5 KB); a megabyte is not a scenario.
+MAX_TOML_BYTES = 1024 * 1024
+#: The deepest a scenario nests (demand.mix.primary_support_reason.dementia is 4; lists add one).
+MAX_DEPTH = 8
+MAX_LITERAL = 10_000
+MAX_KEY_PARTS = 8
+
 __all__ = [
     "load_scenario",
     "scaled",
@@ -30,21 +42,52 @@ __all__ = [
 ]
 
 
+def _depth_path(data: Any) -> str | None:
+    """The key path of the first value nested deeper than :data:`MAX_DEPTH` (None: none is). Iterative,
+    so a deep value cannot exhaust the stack here."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return path or "(top level)"
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+    return None
+
+
 def validate_scenario(data: dict[str, Any], where: str = "") -> Scenario:
     """A scenario from plain values (parsed TOML), or :class:`ScenarioError` naming the key path."""
+    deep = _depth_path(data)
+    if deep is not None:
+        raise ScenarioError(f"{where}{deep.split('[')[0][:200]}: nested more than {MAX_DEPTH} deep")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(describe_validation_error(exc, Scenario, where)) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a value no model field can hold
+        raise ScenarioError(f"{where}a value cannot be used ({type(exc).__name__})") from None
+
+
+def _loads(text: str, what: str) -> dict[str, Any]:
+    """TOML text parsed, or one line: too long, not TOML, nested too deep, a number too long."""
+    if len(text) > MAX_TOML_BYTES:
+        raise ScenarioError(f"{what}: {len(text):,} characters, more than {MAX_TOML_BYTES:,}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{what}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(f"{what}: nested more than {MAX_DEPTH} deep") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ScenarioError(f"{what}: a value cannot be read ({str(exc).split(':')[0]})") from None
 
 
 def scenario_from_toml(text: str, *, source: str = "") -> Scenario:
     """Parse and validate a scenario from TOML text (``source`` prefixes error messages)."""
     where = f"{source}: " if source else ""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}not valid TOML ({exc})") from None
+    data = _loads(text, source or "scenario")
     return validate_scenario(data, where)
 
 
@@ -52,6 +95,10 @@ def load_scenario(path: Path | str) -> Scenario:
     """Read and validate a scenario file."""
     p = Path(path)
     try:
+        if p.is_file() and p.stat().st_size > MAX_TOML_BYTES:
+            raise ScenarioError(f"{p.name}: {p.stat().st_size:,} bytes, more than {MAX_TOML_BYTES:,}")
+        if p.exists() and not p.is_file():
+            raise ScenarioError(f"cannot read scenario file {p}: not a plain file")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(f"scenario file not found: {p}") from None
@@ -81,8 +128,8 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     data = scenario_to_dict(scenario)
     for key, value in values.items():
         parts = key.strip().split(".")
-        if not all(parts):
-            raise ScenarioError(f"{key!r}: not a key path (expected e.g. staffing.bia_fte)")
+        if not all(parts) or len(parts) > MAX_KEY_PARTS or len(key) > 200:
+            raise ScenarioError(f"{key[:60]!r}: not a key path (expected e.g. staffing.bia_fte)")
         node: Any = data
         for depth, part in enumerate(parts[:-1]):
             nxt = node.get(part) if isinstance(node, dict) else None
@@ -97,12 +144,20 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     return validate_scenario(data)
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, key: str = "") -> Any:
     """A TOML literal (9, 8.5, true, "x", [1, 2], 2025-04-01); a bare word is taken as a string."""
+    if len(text) > MAX_LITERAL:
+        raise ScenarioError(
+            f"--set {key[:60]}: a value of {len(text):,} characters, more than {MAX_LITERAL:,}"
+        )
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text.strip()
+    except RecursionError:
+        raise ScenarioError(f"--set {key[:60]}: nested more than {MAX_DEPTH} deep") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ScenarioError(f"--set {key[:60]}: cannot be read ({str(exc).split(':')[0]})") from None
 
 
 def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
@@ -112,7 +167,7 @@ def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ScenarioError(f"--set {item!r}: expected key.path=value, e.g. staffing.bia_fte=9")
-        values[key.strip()] = _parse_value(raw)
+        values[key.strip()] = _parse_value(raw, key.strip())
     return with_values(scenario, values)
 
 

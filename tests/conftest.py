@@ -34,11 +34,14 @@ TIERS = ("unit", "property", "validity", "backtest", "functional", "browser")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with its folder's tier."""
+    """Mark each test with its folder's tier; skip ``long`` tests unless ``-m`` names them."""
+    run_long = "long" in (config.option.markexpr or "").replace("not long", "")
     for item in items:
         tier = Path(str(item.fspath)).parent.name
         if tier in TIERS:
             item.add_marker(getattr(pytest.mark, tier))
+        if "long" in item.keywords and not run_long:
+            item.add_marker(pytest.mark.skip(reason="thousands of examples: run with -m long"))
 
 
 BASE_ROW = {

@@ -26,15 +26,17 @@ class InputFileError(DolsSimError):
     """An application export cannot be used at all (missing, unreadable, no required columns, empty)."""
 
 
+_SHOWN = 60  # a value longer than this is cut in a message (it stays one line a person can read)
+
+
 def show_value(value: Any) -> str:
     """A value as a user typed it: 2 not 2.0, true not True, strings quoted."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 12]}... ({len(text):,} characters)"
 
 
 def key_path(loc: Sequence[int | str]) -> str:

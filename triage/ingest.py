@@ -1,28 +1,37 @@
-"""Read a case-management export (CSV or XLSX bytes) into a table of text, in memory only.
+"""Read a case-management export (CSV, tab-separated text or XLSX bytes) into a table of text, in memory.
 
 Why its own module: an export is special-category personal data from a system we do not control. This
 module never writes to disk and never logs a cell; it turns whatever arrives (UTF-8 with or without a
-BOM, Windows-1252, ragged rows, Excel dates) into one table of strings with a ``row`` column (the row
-number a person sees in Excel: the header is row 1) so that validation can account for every row.
+BOM, UTF-16, Windows-1252, comma- tab- or semicolon-separated, any line endings, ragged rows, Excel
+dates) into one table of strings with a ``row`` column (the row number a person sees in Excel: the
+header is row 1) so that validation can account for every row, and it reports what it found in the
+user's own units (:class:`ReadFacts`: lines of their file, rows of their sheet). The readers themselves
+are :mod:`triage.text_export` and :mod:`triage.workbook`.
 
-A file that cannot be used at all raises :class:`~triage.errors.InputFileError` with one clear line.
+Limits, so that no file can take the service down: a file of at most :data:`MAX_EXPORT_BYTES`, a table
+of at most :data:`MAX_CELLS` cells, a workbook read within :data:`MAX_READ_SECONDS`. Past them, and for
+a file that cannot be used at all, :class:`~triage.errors.InputFileError` with one clear line.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import sys
-import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from triage.errors import InputFileError
+
+#: The largest export read (bytes): about 600,000 applications as CSV. Larger: split the export.
+MAX_EXPORT_BYTES = 100 * 1024 * 1024
+#: The most cells (rows × columns) one export may hold: 400,000 rows of 25 columns.
+MAX_CELLS = 10_000_000
+#: A workbook whose reading takes longer than this is refused (a 100,000-row sheet takes about 2 s).
+MAX_READ_SECONDS = 60.0
+#: The most a worksheet's XML may unpack to (a 100,000-row export's is about 75 MB).
+MAX_SHEET_XML_BYTES = 1024 * 1024 * 1024
 
 #: The input contract's column names (DESIGN §4); matched case-insensitively.
 KNOWN_COLUMNS = (
@@ -57,15 +66,41 @@ RESERVED_COLUMNS = frozenset(
         "row", "_extra_fields", "rank", "band colour", "priority", "reasons", "missing_information",
         "statutory_deadline", "days_waiting", "days_to_deadline", "breached", "urgent_expiry",
         "urgent_expiring_soon", "extension_due", "authorisation_expiry", "worklist_group",
-        "data_warnings", "problems",
+        "data_warnings", "problems", "_read_problem",
     }
 )  # fmt: skip
 ROW = "row"  # the Excel-style row number column added to every table
 EXTRA = "_extra_fields"  # values beyond the header's width, kept so nothing is lost
-_SPARE_COLUMNS = 8
-_FIELD_LIMIT = 64 * 1024 * 1024
+READ_PROBLEM = "_read_problem"  # why the reader itself refuses a row (an unclosed quote), else ""
 
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+@dataclass(frozen=True)
+class ReadFacts:
+    """What the reader found, in the user's units: the lines of their file, or the rows of their sheet.
+
+    Every line is accounted for: ``lines == header_lines + blank lines + quoted_line_breaks + rows``
+    (:meth:`RawExport.lines_accounted`).
+    """
+
+    #: lines of the file (a workbook: rows of the sheet up to the last one used), the header included
+    lines: int
+    header_lines: int = 1
+    #: lines inside quoted values that run across lines (part of the row above them)
+    quoted_line_breaks: int = 0
+    #: lines refused because a quote opened on them and was never plausibly closed
+    unclosed_quotes: int = 0
+    #: blank lines the reader skipped itself (above the header; a workbook's empty rows)
+    blank_lines_read: int = 0
+    encoding: str = "UTF-8"
+    #: "comma", "tab" or "semicolon"; "" for a workbook
+    separator: str = "comma"
+    line_ending: str = "LF"
+
+    def describe(self) -> str:
+        """E.g. 'UTF-16, tab-separated, CRLF line endings' or 'an Excel workbook'."""
+        if not self.separator:
+            return "an Excel workbook"
+        return f"{self.encoding}, {self.separator}-separated, {self.line_ending} line endings"
 
 
 @dataclass
@@ -78,6 +113,12 @@ class RawExport:
     #: original header text of each known column, e.g. {"received_date": "Received Date"}
     renamed: dict[str, str] = field(default_factory=dict)
     blank_rows_skipped: int = 0
+    facts: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
+
+    def lines_accounted(self) -> int:
+        """Header + blank + inside quoted values + rows: equals ``facts.lines`` when nothing is lost."""
+        f = self.facts
+        return f.header_lines + self.blank_rows_skipped + f.quoted_line_breaks + len(self.table)
 
 
 def canonical(text: str) -> str:
@@ -88,23 +129,57 @@ def canonical(text: str) -> str:
 def read_export(source: bytes | str | Path, filename: str | None = None) -> RawExport:
     """Read an export from bytes (an upload) or a path. ``filename`` picks CSV or XLSX by extension.
 
-    Raises :class:`InputFileError` for a file that cannot be used at all: missing, empty, not CSV or
-    XLSX, or lacking a required column.
+    Raises :class:`InputFileError` for a file that cannot be used at all: missing, empty, too large,
+    not CSV or XLSX, or lacking a required column.
     """
+    table, facts, name = read_table(source, filename)
+    raw = _normalise(table, name, facts.encoding)
+    raw.facts = facts
+    raw.blank_rows_skipped += facts.blank_lines_read
+    return raw
+
+
+def read_bytes(path: Path, limit: int | None = None, what: str = "") -> bytes:
+    """A file's bytes, refused (one line naming it) when missing, not a plain file, or over ``limit``
+    (default :data:`MAX_EXPORT_BYTES`)."""
+    limit = MAX_EXPORT_BYTES if limit is None else limit
+    where = f"{what}{path}"
+    try:
+        if not path.exists():
+            raise InputFileError(f"{where}: file not found")
+        if path.is_dir():
+            raise InputFileError(f"{where}: is a folder, expected a CSV or XLSX file")
+        if not path.is_file():
+            raise InputFileError(f"{where}: not a plain file (a device or a pipe cannot be read)")
+        size = path.stat().st_size
+        if size > limit:
+            raise InputFileError(f"{where}: {_megabytes(size)}, more than the {_megabytes(limit)} limit")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{where}: cannot read ({exc.strerror})") from None
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MB"
+
+
+def read_table(
+    source: bytes | str | Path, filename: str | None = None
+) -> tuple[pd.DataFrame, ReadFacts, str]:
+    """An export as a table of text (``row`` first, every header cell a column, ``_extra_fields``), what
+    the reader found, and the file's name: the reading without the input contract (a worklist read back
+    by the simulation uses it too)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         filename = filename or path.name
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise InputFileError(f"{path}: file not found") from None
-        except IsADirectoryError:
-            raise InputFileError(f"{path}: is a folder, expected a CSV or XLSX file") from None
-        except OSError as exc:
-            raise InputFileError(f"{path}: cannot read ({exc.strerror})") from None
+        data = read_bytes(path)
     else:
         data = bytes(source)
     name = filename or "upload"
+    if len(data) > MAX_EXPORT_BYTES:
+        raise InputFileError(
+            f"{name}: {_megabytes(len(data))}, more than the {_megabytes(MAX_EXPORT_BYTES)} limit"
+        )
     if not data.strip():
         raise InputFileError(f"{name}: the file is empty")
     suffix = Path(name).suffix.lower()
@@ -112,41 +187,42 @@ def read_export(source: bytes | str | Path, filename: str | None = None) -> RawE
     if suffix == ".xls" and not is_zip:
         raise InputFileError(f"{name}: old-style .xls is not supported; save it as .xlsx or CSV")
     if suffix in (".xlsx", ".xlsm") or (is_zip and suffix == ""):
-        table, encoding = _read_xlsx(data, name), "xlsx"
-    elif suffix in (".csv", ".txt", ""):
-        text, encoding = _decode(data)
-        table = _read_csv_text(text, name)
+        table, facts = _read_xlsx(data, name)
+    elif suffix in (".csv", ".txt", ".tsv", ""):
+        table, facts = _read_text(data, name)
     else:
         raise InputFileError(f"{name}: expected a .csv or .xlsx export, got '{suffix}'")
-    return _normalise(table, name, encoding)
+    return table, facts, name
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without a BOM) first, then Windows-1252 (Excel's "CSV" on Windows), then Latin-1."""
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+def _read_text(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
+    from triage.text_export import read_text
 
-
-def _read_csv_text(text: str, name: str) -> pd.DataFrame:
-    text = text.replace("\x00", "")
-    try:
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None)
-        header_lines = reader.line_num
-    except csv.Error as exc:
-        raise InputFileError(f"{name}: not a readable CSV ({exc})") from None
-    if not header or not any(h.strip() for h in header):
-        raise InputFileError(f"{name}: no header row (expected column names such as application_id)")
-    header = _unique_header(header)
-    if header_lines == 1:
-        fast = _read_csv_fast(text, header)
-        if fast is not None:
-            return fast
-    return _read_csv_exact(text, header, name)
+    text = read_text(data, MAX_CELLS)
+    if isinstance(text, str):
+        raise InputFileError(f"{name}: {text}")
+    header = _unique_header(text.header)
+    sep = {"comma": ",", "tab": "\t", "semicolon": ";"}.get(text.separator, ",")
+    if text.table is not None and text.extras is not None:
+        table = text.table
+        table.columns = header
+        table.insert(0, ROW, text.rows)
+        table[EXTRA] = pd.Series(text.extras, index=table.index, dtype=str)
+    else:
+        table = _frame(header, text.records or [], text.rows, sep)
+    if any(text.broken):
+        table[READ_PROBLEM] = pd.Series(text.broken, index=table.index, dtype=str)
+    facts = ReadFacts(
+        lines=text.lines,
+        header_lines=text.header_lines,
+        quoted_line_breaks=text.quoted_line_breaks,
+        unclosed_quotes=text.unclosed_quotes,
+        blank_lines_read=text.blank_lines_before_header,
+        encoding=text.encoding,
+        separator=text.separator,
+        line_ending=text.line_ending,
+    )
+    return table, facts
 
 
 def _unique_header(header: list[str]) -> list[str]:
@@ -166,101 +242,48 @@ def _unique_header(header: list[str]) -> list[str]:
     return out
 
 
-def _read_csv_fast(text: str, header: list[str]) -> pd.DataFrame | None:
-    """pandas' C parser, with spare columns to catch rows wider than the header. None: use the exact path."""
-    spare = [f"__spare_{k}" for k in range(_SPARE_COLUMNS)]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # pandas only *warns* when it would drop fields: refuse that
-            df = pd.read_csv(
-                io.StringIO(text),
-                header=None,
-                skiprows=1,
-                names=[*header, *spare],
-                dtype=str,
-                na_filter=False,
-                keep_default_na=False,
-                index_col=False,
-                skip_blank_lines=False,
-                engine="c",
-            )
-    except Exception:
-        return None
-    extra = df[spare]
-    wide = (extra != "").any(axis=1).to_numpy()
-    df = df.drop(columns=spare)
-    df[EXTRA] = ""
-    if wide.any():
-        df.loc[wide, EXTRA] = extra[wide].apply(lambda r: ",".join(v for v in r if v != ""), axis=1)
-    return df
-
-
-def _read_csv_exact(text: str, header: list[str], name: str) -> pd.DataFrame:
-    """The stdlib csv reader: slower, but exact about every record (quoted newlines, ragged rows)."""
-    records: list[list[str]] = []
-    try:
-        reader = csv.reader(io.StringIO(text))
-        next(reader)
-        records.extend(reader)
-    except csv.Error as exc:
-        raise InputFileError(f"{name}: not a readable CSV after {len(records) + 1} rows ({exc})") from None
-    return _frame(header, records)
-
-
-def _frame(header: list[str], records: list[list[str]]) -> pd.DataFrame:
-    """Records of any length as a table of text the header's width: short rows padded with blanks,
-    non-empty surplus fields kept in EXTRA (empty ones, e.g. trailing commas, are nothing to lose)."""
+def _frame(header: list[str], records: list[list[str]], rows: np.ndarray, sep: str = ",") -> pd.DataFrame:
+    """Records of any length as a table of text the header's width, built in one step (a 5,000-column
+    export stays linear): short rows padded with blanks, non-empty surplus fields kept in EXTRA (empty
+    ones, e.g. trailing commas, are nothing to lose)."""
     width = len(header)
-    fitted = [rec[:width] + [""] * (width - len(rec)) for rec in records]
-    extras = [",".join(v for v in rec[width:] if v != "") for rec in records]
+    fitted = [rec[:width] + [""] * (width - len(rec)) if len(rec) != width else rec for rec in records]
+    extras = [sep.join(v for v in rec[width:] if v != "") if len(rec) > width else "" for rec in records]
     columns = list(zip(*fitted, strict=True)) if fitted else [() for _ in header]
-    df = pd.DataFrame({h: pd.Series(list(c), dtype=str) for h, c in zip(header, columns, strict=True)})
-    df[EXTRA] = pd.Series(extras, dtype=str)
-    return df
+    data: dict[str, object] = {ROW: rows}
+    data.update({h: pd.Series(c, dtype=str) for h, c in zip(header, columns, strict=True)})
+    data[EXTRA] = pd.Series(extras, dtype=str)
+    return pd.DataFrame(data)
 
 
-def _cell_text(value: object) -> str:
-    """An Excel cell as the text a person would type: dates ISO, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
-    import openpyxl  # imported here: only XLSX uploads pay for it
+def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
+    from triage.workbook import Limits, WorkbookError, read_sheet
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise InputFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
-    try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        first = next(rows, None)
-        if first is None:
-            raise InputFileError(f"{name}: the first worksheet is empty")
-        header = _unique_header([_cell_text(v).strip() for v in first])
-        records = [[_cell_text(v) for v in r] for r in rows]
-    except InputFileError:
-        raise
-    except Exception as exc:
-        raise InputFileError(f"{name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
-    finally:
-        wb.close()
-    return _frame(header, records)
+        sheet = read_sheet(data, Limits(MAX_CELLS, MAX_READ_SECONDS, MAX_SHEET_XML_BYTES))
+    except WorkbookError as exc:
+        raise InputFileError(f"{name}: {exc}") from None
+    named = [
+        h.strip() if h.strip() else f"column_{c}" for h, c in zip(sheet.header, sheet.columns, strict=True)
+    ]
+    header = _unique_header(named)
+    data_columns: dict[str, object] = {ROW: sheet.rows}
+    data_columns.update({h: pd.Series(v, dtype=str) for h, v in zip(header, sheet.values, strict=True)})
+    data_columns[EXTRA] = pd.Series(np.full(len(sheet.rows), "", dtype=object), dtype=str)
+    table = pd.DataFrame(data_columns)
+    # Rows above the header and empty rows within the sheet were never read into the table.
+    blank = sheet.last_row - 1 - len(sheet.rows)
+    facts = ReadFacts(
+        lines=sheet.last_row, blank_lines_read=blank, encoding="xlsx", separator="", line_ending=""
+    )
+    return table, facts
 
 
 def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
     """Rename known columns to the contract (case-insensitive), drop blank rows, add the row number."""
     df = df.copy()
-    df.insert(0, ROW, np.arange(2, len(df) + 2, dtype=np.int64))
+    if ROW not in df.columns:  # the readers give each row's number; a bare table is numbered here
+        df.insert(0, ROW, np.arange(2, len(df) + 2, dtype=np.int64))
     renamed: dict[str, str] = {}
     mapping: dict[str, str] = {}
     for col in df.columns:
@@ -293,4 +316,4 @@ def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
 
 
 def _count_columns(df: pd.DataFrame) -> int:
-    return len([c for c in df.columns if c not in (ROW, EXTRA)])
+    return len([c for c in df.columns if c not in (ROW, EXTRA, READ_PROBLEM)])

@@ -5,10 +5,11 @@ Counts only: nothing here carries a person's details, so it is safe to print to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from triage.ingest import ReadFacts
 from triage.worklist import TriageResult
 
 #: The summary tables' columns as a person reads them (the terminal and the page both use these).
@@ -35,6 +36,9 @@ class TriageSummary:
     by_support_reason: pd.DataFrame
     by_setting: pd.DataFrame
     rejects_by_column: pd.DataFrame  # column, rows
+    source_name: str = ""
+    blank_rows_skipped: int = 0
+    read: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
 
 
 def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -88,4 +92,7 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
         by_support_reason=_group(w, "primary_support_reason", top),
         by_setting=_group(w, "setting", top),
         rejects_by_column=rejects_by_column,
+        source_name=result.source_name,
+        blank_rows_skipped=result.blank_rows_skipped,
+        read=result.read,
     )

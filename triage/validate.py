@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from triage.errors import DolsSimError
-from triage.ingest import EXTRA, KNOWN_COLUMNS, ROW, RawExport, canonical
+from triage.ingest import EXTRA, KNOWN_COLUMNS, READ_PROBLEM, ROW, RawExport, canonical
 from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
 from triage.vocabulary import CATEGORICAL_FIELDS, UNKNOWN_REASON
@@ -140,6 +140,9 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
     # -- the row's shape
     extra = text(EXTRA)
     refuse(extra.ne(""), "row", extra, "more fields than the header (a stray comma or unquoted value?)")
+    unread = text(READ_PROBLEM)  # the reader's own refusal (an unclosed quote), already one message
+    if unread.ne("").any():
+        problems.add(unread.ne(""), unread[unread.ne("")])
 
     # -- application_id: present and unique
     app_id = text("application_id")
@@ -265,7 +268,7 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
     refused = problems.mask()
     keep = np.flatnonzero(~refused)
     drop = np.flatnonzero(refused)
-    known = {*KNOWN_COLUMNS, *rules.criteria.inputs.flags, ROW, EXTRA}
+    known = {*KNOWN_COLUMNS, *rules.criteria.inputs.flags, ROW, EXTRA, READ_PROBLEM}
     passthrough = [c for c in df.columns if c not in known]
 
     accepted = pd.DataFrame(
@@ -285,20 +288,31 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
             **{col: s.to_numpy()[keep] for col, s in flags.items()},
         }
     )
-    for col in passthrough:
-        accepted[col] = df[col].to_numpy()[keep]
-    accepted["data_warnings"] = warnings.joined(keep)
-
-    original = df.drop(columns=[EXTRA]).iloc[drop].reset_index(drop=True)
-    rejects = pd.DataFrame(
-        {
-            ROW: original[ROW].to_numpy(),
-            "application_id": app_id.to_numpy()[drop],
-            "problems": problems.joined(drop),
-        }
+    # Columns are added in one step, not one by one: a 5,000-column export stays linear.
+    accepted = pd.concat(
+        [
+            accepted,
+            df[passthrough].iloc[keep].reset_index(drop=True),
+            pd.DataFrame({"data_warnings": warnings.joined(keep)}),
+        ],
+        axis=1,
     )
-    for col in original.columns:
-        if col not in (ROW, "application_id"):
-            rejects[col] = original[col].to_numpy()
-    rejects[EXTRA] = df[EXTRA].to_numpy()[drop]  # ingest always adds it
+
+    original = df.drop(columns=[c for c in (EXTRA, READ_PROBLEM) if c in df.columns])
+    original = original.iloc[drop].reset_index(drop=True)
+    rest = [c for c in original.columns if c not in (ROW, "application_id")]
+    rejects = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    ROW: original[ROW].to_numpy(),
+                    "application_id": app_id.to_numpy()[drop],
+                    "problems": problems.joined(drop),
+                }
+            ),
+            original[rest],
+            pd.DataFrame({EXTRA: df[EXTRA].to_numpy()[drop]}),  # ingest always adds it
+        ],
+        axis=1,
+    )
     return Validated(accepted=accepted, rejects=rejects)

@@ -6,7 +6,7 @@ and explained worklist plus rejects out, with ``rows_in == len(worklist) + len(r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
-from triage.ingest import ROW, RawExport, read_export
+from triage.ingest import ROW, RawExport, ReadFacts, read_export
 from triage.policy import order, sort_keys
 from triage.rulebook import Rules, Tier, load_rules
 from triage.screening import NO, YES, screen
@@ -51,6 +51,8 @@ class TriageResult:
     blank_rows_skipped: int
     source_name: str
     policy_id: str
+    #: what the reader found, in the user's units (lines of their file, rows of their sheet)
+    read: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
 
 
 def build_worklist(
@@ -110,4 +112,5 @@ def build_worklist(
         blank_rows_skipped=raw.blank_rows_skipped,
         source_name=raw.source_name,
         policy_id=policy.id,
+        read=raw.facts,
     )
