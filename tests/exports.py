@@ -77,7 +77,7 @@ def canonical(n: int = 300, seed: int = 7) -> pd.DataFrame:
     return synthesise(n, AS_OF, seed=seed, bad_rows=0)
 
 
-def _iso(df: pd.DataFrame) -> pd.DataFrame:
+def iso_dates(df: pd.DataFrame) -> pd.DataFrame:
     """Every date as ISO text (the synthetic export mixes in some DD/MM/YYYY)."""
     out = df.copy()
     for col in DATE_COLUMNS:
@@ -225,5 +225,5 @@ SHAPES: tuple[Callable[[pd.DataFrame], Shape], ...] = (
 
 def export_shapes(n: int = 300, seed: int = 7) -> tuple[pd.DataFrame, list[Shape]]:
     """The canonical export (ISO dates) and every shape of it."""
-    df = _iso(canonical(n, seed))
+    df = iso_dates(canonical(n, seed))
     return df, [make(df) for make in SHAPES]

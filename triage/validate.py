@@ -30,6 +30,7 @@ from triage.mapping import (
     YES_NO,
     ExportMapping,
     MappedExport,
+    by_distinct,
     match_key,
     parse_dates,
 )
@@ -39,6 +40,7 @@ from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS, DATE_COLUMNS
 
 DATE_EXPECTED = "expected a date as YYYY-MM-DD or DD/MM/YYYY"
 FLAG_CODES = {"yes": YES, "no": NO, "unknown": UNKNOWN, "": UNKNOWN}
+NOT_AN_ANSWER = -9  # a yes/no cell in no spelling the mapping knows (warned of, then "not known")
 MIN_AGE, MAX_AGE = 18, 120
 #: Who can authorise a deprivation of liberty below the DoLS' age of 18: the Court of Protection for
 #: 16 and 17 year olds (the MCA applies from 16), the High Court's inherent jurisdiction under 16
@@ -76,11 +78,16 @@ def parse_as_of(text: str) -> date:
     return day
 
 
-def map_distinct(text: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
+def map_distinct(text: pd.Series, fn: Callable[[str], object], dtype: type = object) -> np.ndarray:
     """``fn`` applied once per distinct value (an export has few), then spread back: fast on 100k rows."""
     codes, uniques = pd.factorize(text)
-    mapped = np.array([fn(u) for u in uniques] + [fn("")], dtype=object)
+    mapped: np.ndarray = np.array([fn(u) for u in uniques] + [fn("")], dtype=dtype)
     return mapped[codes]  # code -1 (missing) takes the last entry, fn("")
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """Numbers (NaN where not one), converted once per distinct value."""
+    return by_distinct(text, lambda distinct: pd.Series(pd.to_numeric(distinct, errors="coerce")))
 
 
 def _coded(text: pd.Series, mapping: ExportMapping, fld: str) -> pd.Series:
@@ -117,8 +124,13 @@ class _Problems:
             m[list(self.by_row)] = True
         return m
 
-    def joined(self, positions: np.ndarray) -> list[str]:
-        return ["; ".join(self.by_row.get(int(i), [])) for i in positions]
+    def joined(self, positions: np.ndarray) -> np.ndarray:
+        """Each position's messages, "; "-joined ("" for most: built only for the rows that have some)."""
+        out = np.full(len(positions), "", dtype=object)
+        if self.by_row:
+            where = np.flatnonzero(np.isin(positions, list(self.by_row)))
+            out[where] = ["; ".join(self.by_row[int(i)]) for i in positions[where]]
+        return out
 
 
 def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
@@ -212,7 +224,7 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
         f"more than {period} days before received_date (an urgent authorisation lasts {period} days)",
     )
     ext_text = text("urgent_extended_days")
-    ext = pd.to_numeric(ext_text, errors="coerce")
+    ext = _numbers(ext_text)
     max_ext = rules.timescales.urgent.max_extension_days
     bad_ext = ext_text.ne("") & (ext.isna() | (ext % 1 != 0) | (ext < 0) | (ext > max_ext))
     refuse(bad_ext, "urgent_extended_days", ext_text, f"expected a whole number of days from 0 to {max_ext}")
@@ -227,7 +239,7 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
 
     # -- age
     age_text = text("age")
-    age = pd.to_numeric(age_text, errors="coerce")
+    age = _numbers(age_text)
     not_number = age_text.ne("") & (age.isna() | (age % 1 != 0))
     refuse(not_number, "age", age_text, "expected a whole number of years")
     refuse(
@@ -269,21 +281,22 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
 
     yes_no = mapping.coder(YES_NO)
 
-    def flag_code(value: str) -> int | None:
+    def flag_code(value: str) -> int:
         code = yes_no(value)
-        return None if code is None else FLAG_CODES[code]
+        return NOT_AN_ANSWER if code is None else FLAG_CODES[code]
 
-    flags: dict[str, pd.Series] = {}
+    flags: dict[str, np.ndarray] = {}
     for col in rules.criteria.inputs.flags:
         raw_flag = text(col)
-        coded = pd.Series(map_distinct(raw_flag, flag_code), index=df.index, dtype=object)
-        odd_answer = coded.isna()
+        coded = map_distinct(raw_flag, flag_code, np.int8)  # small integers throughout: no object arrays
+        odd_answer = coded == NOT_AN_ANSWER
         if odd_answer.any():
             warnings.add(
                 odd_answer,
                 (f"{col} '{_show(v)}': not yes/no, treated as not known" for v in raw_flag[odd_answer]),
             )
-        flags[col] = coded.fillna(UNKNOWN).astype("int8")
+            coded[odd_answer] = UNKNOWN
+        flags[col] = coded
 
     # -- split
     refused = problems.mask()
@@ -306,7 +319,7 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
             .to_numpy()[keep],
             "age": age.where(~not_number).to_numpy()[keep],
             "primary_support_reason": reason.to_numpy()[keep],
-            **{col: s.to_numpy()[keep] for col, s in flags.items()},
+            **{col: codes[keep] for col, codes in flags.items()},
         }
     )
     for col in passthrough:
