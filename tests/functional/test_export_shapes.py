@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import cli
 from tests.exports import AS_OF, Shape, export_shapes
-from triage.mapping import load_mapping, mapping_from_text
+from triage.mapping import load_mapping, mapping_from_text, match_columns, parse_dates
 from triage.rulebook import load_rules
 from triage.summary import summarise
 from triage.worklist import TriageResult, build_worklist
@@ -89,3 +89,41 @@ def test_the_shipped_mapping_loads_and_a_council_file_is_read_on_top() -> None:
     council = mapping_from_text(next(s for s in SHAPES if s.mapping_text).mapping_text or "", "c.toml")
     assert council.columns["setting"][0] == "Where"  # own spellings first
     assert set(shipped.columns["setting"]) <= set(council.columns["setting"])  # the shipped ones kept
+
+
+def _readme_section() -> str:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return text.split("### Map your system's export", 1)[1].split("\n### ", 1)[0]
+
+
+def test_the_readme_summary_of_the_shipped_mapping_is_what_it_reads() -> None:
+    """Every spelling the README says the shipped mapping reads, it reads as the column or code named."""
+    import re
+
+    shipped = load_mapping()
+    rows = re.findall(r"^\| `(\w+)` \| (.+) \|$", _readme_section(), flags=re.M)
+    coded = re.findall(
+        r"^\| (request type|setting|support reason) `(\w+)` \| (.+) \|$", _readme_section(), re.M
+    )
+    assert len(rows) >= 8 and len(coded) >= 6
+    contract = list(shipped.columns)
+    for column, cell in rows:
+        for header in re.findall(r"`([^`]+)`", cell):
+            assert match_columns([header], shipped, contract).used == {column: header}, header
+    (dates,) = re.findall(r"^\| dates \| (.+) \|$", _readme_section(), flags=re.M)
+    examples = re.findall(r"`([^`]+)`", dates.split(";")[0])
+    parsed = parse_dates(pd.Series(examples, dtype=str), shipped.date_formats)
+    assert len(examples) >= 6 and set(parsed) == {pd.Timestamp("2026-03-01")}, examples
+    field = {"request type": "request_type", "setting": "setting", "support reason": "primary_support_reason"}
+    for kind, code, cell in coded:
+        for spelling in re.findall(r"`([^`]+)`", cell):
+            assert shipped.coder(field[kind])(spelling) == code, spelling
+
+
+def test_the_readme_mapping_example_is_a_valid_mapping_file() -> None:
+    import re
+
+    (example,) = re.findall(r"```toml\n(.*?)```", _readme_section(), flags=re.S)
+    mapping = mapping_from_text(example, "our-system.toml")
+    assert mapping.columns["setting"][0] == "Where" and mapping.ignore[0] == "Notes"
+    assert mapping.coder("yes_no")("Not ticked") == "no" and mapping.date_formats[0] == "%d/%m/%Y"
