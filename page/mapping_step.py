@@ -86,10 +86,10 @@ def mapping_step(raw: RawExport, base: ExportMapping, rules: Rules, as_of: date)
         elif not st.toggle("Change how the columns are read", key=f"map:change:{file_key}"):
             # Everything needed was recognised: say how, without a select box per column (a page of
             # widgets the common case does not need, and slower to draw).
-            read = pd.DataFrame(
-                {"column": list(auto.used), "read from your column": list(auto.used.values())}
+            read = (
+                f"`{c}`" + ("" if match_key(h) == match_key(c) else f" ← {h}") for c, h in auto.used.items()
             )
-            st.dataframe(read, hide_index=True, key="mapping_read")
+            st.markdown("Read: " + ", ".join(read))
             return apply_choices(raw, auto.used, base)
         choices = _select_boxes(headers, contract, auto.used, guesses, file_key)
         if choices is None:

@@ -170,7 +170,9 @@ def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser:
     uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     uploaders.nth(0).set_input_files(export_file)
     expect(page.get_by_text("Some columns were not recognised")).to_be_visible(timeout=SLOW)
-    expect(page.get_by_text("Choose the column that holds application_id, received_date")).to_be_visible()
+    expect(page.get_by_text("Choose the column that holds application_id, received_date")).to_be_visible(
+        timeout=SLOW
+    )
     for label, header in (
         ("application_id (required)", "Ref No"),
         ("received_date (required)", "Date In"),
@@ -180,11 +182,14 @@ def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser:
         _choose(page, label, header)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")
     expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("40", timeout=SLOW)
-    expect(page.get_by_text("The first 5 rows as they will be read")).to_be_visible()
+    expect(page.get_by_text("The first 5 rows as they will be read")).to_be_visible(timeout=SLOW)
     assert page.locator('[data-testid="stException"]').count() == 0
-    page.get_by_text("The first 5 rows as they will be read").scroll_into_view_if_needed()
+    page.get_by_text("Some columns were not recognised").scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "mapping_step.png"), full_page=False)
+    page.get_by_text("The first 5 rows as they will be read").scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "mapping_preview.png"), full_page=False)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download this mapping (TOML)").click()
     mapping_text = Path(download.value.path()).read_text()
@@ -207,8 +212,10 @@ def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser:
     uploaders.nth(0).set_input_files(export_file)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")
     expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("40", timeout=SLOW)
-    expect(page.get_by_text("Some columns were not recognised")).to_have_count(0)
-    expect(page.get_by_text("Columns: how your export is read (")).to_be_visible()  # folded, with a count
+    expect(page.get_by_text("Some columns were not recognised")).to_have_count(0, timeout=SLOW)
+    expect(page.get_by_text("Columns: how your export is read (")).to_be_visible(
+        timeout=SLOW
+    )  # folded, with a count
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "mapping_silent.png"), full_page=False)
     context.close()
@@ -227,5 +234,5 @@ def test_missing_screening_columns_are_said_on_the_page(page: Page) -> None:
     expect(page.get_by_text("No column for screening question(s) objecting, family_objecting")).to_be_visible(
         timeout=SLOW
     )
-    expect(page.get_by_text(f"{len(canonical)} rows unscreened for want of them")).to_be_visible()
+    expect(page.get_by_text(f"{len(canonical)} rows unscreened for want of them")).to_be_visible(timeout=SLOW)
     assert page.locator('[data-testid="stException"]').count() == 0
