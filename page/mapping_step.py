@@ -18,19 +18,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from triage.columns import MappedExport, apply_choices, best_guess, match_columns
 from triage.errors import DolsSimError
 from triage.ingest import EXTRA, ROW, RawExport
-from triage.mapping import (
-    ExportMapping,
-    MappedExport,
-    apply_choices,
-    best_guess,
-    contract_columns,
-    match_columns,
-    match_key,
-    on_top_of,
-    to_toml,
-)
+from triage.mapping import ExportMapping, contract_columns, match_key, on_top_of, to_toml
 from triage.rulebook import Rules
 from triage.screening import NO, YES
 from triage.validate import validate
@@ -74,8 +65,10 @@ def mapping_step(raw: RawExport, base: ExportMapping, rules: Rules, as_of: date)
     unplaced = [c for c in REQUIRED_COLUMNS if c not in auto.used and c not in guesses]
     attention = bool(unplaced or guesses or auto.spares)
     title = "Columns: how your export is read" + ("" if attention else f" ({len(auto.used)} recognised)")
-    # Keyed by the file's name and headers, so another upload starts from its own best guesses.
-    file_key = hashlib.sha256("\n".join([raw.source_name, *headers]).encode()).hexdigest()[:12]
+    # Keyed by the file's name and headers and the mapping, so another upload (of either) starts from its
+    # own best guesses.
+    key_text = "\n".join([raw.source_name, *headers, base.model_dump_json()])
+    file_key = hashlib.sha256(key_text.encode()).hexdigest()[:12]
     with st.expander(title, expanded=attention):
         if attention:
             st.warning(

@@ -22,9 +22,9 @@ import streamlit as st
 from simulation.admission import admit
 from simulation.experiment import Results, run_replications
 from simulation.scenario import Scenario
+from triage.columns import MappedExport
 from triage.errors import DolsSimError
 from triage.ingest import RawExport, read_export
-from triage.mapping import MappedExport
 from triage.rulebook import Rules, load_rules
 from triage.worklist import TriageResult, build_worklist
 

@@ -45,7 +45,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 @dataclass
 class RawExport:
     """An export as text: every cell a string ("" when blank), under the file's own headers (reading
-    them as the input contract's columns is :func:`triage.mapping.map_columns`' job)."""
+    them as the input contract's columns is :func:`triage.columns.map_columns`' job)."""
 
     table: pd.DataFrame
     source_name: str
@@ -227,7 +227,7 @@ def _read_xlsx(data: bytes, name: str) -> pd.DataFrame:
 
 def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
     """Add the row number and drop blank rows. The headers stay as the file has them: which header means
-    which contract column is :mod:`triage.mapping`'s job, done after reading (so the page can show the
+    which contract column is :mod:`triage.columns`' job, done after reading (so the page can show the
     file's own headers in its mapping step, and re-map without reading the file again)."""
     df = df.copy()
     df.insert(0, ROW, np.arange(2, len(df) + 2, dtype=np.int64))

@@ -23,17 +23,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from triage.columns import MappedExport
 from triage.errors import DolsSimError
 from triage.ingest import EXTRA, ROW
-from triage.mapping import (
-    NEAR_MISS_CUTOFF,
-    YES_NO,
-    ExportMapping,
-    MappedExport,
-    by_distinct,
-    match_key,
-    parse_dates,
-)
+from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct, match_key, parse_dates
 from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
 from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS, DATE_COLUMNS, UNKNOWN_REASON

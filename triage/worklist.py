@@ -15,8 +15,9 @@ import pandas as pd
 
 from triage.alerts import ALERT_COLUMNS, add_alerts
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
+from triage.columns import ColumnMatch, MappedExport, map_columns
 from triage.ingest import ROW, RawExport, read_export
-from triage.mapping import ColumnMatch, ExportMapping, MappedExport, map_columns
+from triage.mapping import ExportMapping
 from triage.policy import order, sort_keys
 from triage.rulebook import Rules, load_rules
 from triage.screening import NO, YES, screen

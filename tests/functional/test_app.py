@@ -227,8 +227,8 @@ def test_the_mapping_preview_shows_rows_as_they_will_be_read() -> None:
     """The mapping step's preview: codes, dates and answers as validation reads them, or why refused."""
     from page.mapping_step import preview
     from tests.conftest import csv_bytes, make_rows
+    from triage.columns import map_columns
     from triage.ingest import read_export
-    from triage.mapping import map_columns
     from triage.rulebook import load_rules
 
     rows = make_rows(

@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import cli
 from tests.exports import AS_OF, Shape, export_shapes
-from triage.mapping import load_mapping, mapping_from_text, match_columns, parse_dates
+from triage.columns import match_columns
+from triage.mapping import load_mapping, mapping_from_text, parse_dates
 from triage.rulebook import load_rules
 from triage.summary import summarise
 from triage.worklist import TriageResult, build_worklist

@@ -8,18 +8,15 @@ import pandas as pd
 import pytest
 
 from tests.conftest import AS_OF, BASE_ROW, csv_bytes, make_rows
+from triage.columns import apply_choices, best_guess, map_columns, match_columns
 from triage.errors import InputFileError, RulesError
 from triage.ingest import read_export
 from triage.mapping import (
     ExportMapping,
-    apply_choices,
-    best_guess,
     contract_columns,
     default_mapping,
     load_mapping,
-    map_columns,
     mapping_from_text,
-    match_columns,
     match_key,
     parse_mapping,
     to_toml,

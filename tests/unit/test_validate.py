@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import AS_OF, csv_bytes, make_rows
+from triage.columns import map_columns
 from triage.errors import InputFileError
 from triage.export import neutralise, to_csv_bytes, to_xlsx_bytes
 from triage.ingest import read_export
-from triage.mapping import map_columns
 from triage.worklist import TriageResult, build_worklist
 
 
