@@ -62,7 +62,7 @@ class StandardAuthorisation(_Frozen):
 class Alerts(_Frozen):
     urgent_expiring_within_days: NonNegativeInt = 7
     extension_decision_within_days: NonNegativeInt = 3
-    renewal_authorisation_ending_within_days: NonNegativeInt = 14
+    renewal_authorisation_ending_within_days: NonNegativeInt = 7
 
 
 class Timescales(_Frozen):

@@ -78,7 +78,7 @@ def test_alert_counts_match_the_library(page: AppTest) -> None:
     assert metric(page, "Deprived of liberty without authority") == f"{a.without_authority:,}" != "0"
     assert metric(page, "of which urgent authorisation expired") == f"{a.without_authority_urgent:,}"
     assert metric(page, "of which standing authorisation ended") == f"{a.without_authority_renewal:,}"
-    assert metric(page, "Standing authorisation ends ≤ 14 days") == f"{a.authorisation_ending_soon:,}"
+    assert metric(page, "Standing authorisation ends ≤ 7 days") == f"{a.authorisation_ending_soon:,}"
     listed = frame(page, "without_authority_since", "days_without_authority")
     assert len(listed) == a.without_authority and listed["without_authority_since"].is_monotonic_increasing
     # the export's columns were all recognised: the mapping step is folded and says what it read

@@ -25,10 +25,10 @@ ROWS = make_rows(
     {**URGENT, "received_date": "2026-11-23", "urgent_start": "2026-11-23"},
     # A5: renewal, standing authorisation ends today: ending soon (today counts), not yet without authority
     {**RENEWAL, "received_date": "2026-11-01", "current_authorisation_expiry": "2026-11-23"},
-    # A6: ends 7 Dec, 14 days ahead: inside the 14-day window; requested 1 Nov, 36 days before: early
-    {**RENEWAL, "received_date": "2026-11-01", "current_authorisation_expiry": "2026-12-07"},
-    # A7: ends 8 Dec, 15 days ahead: outside the window; requested 10 Nov, 28 days before: on time
-    {**RENEWAL, "received_date": "2026-11-10", "current_authorisation_expiry": "2026-12-08"},
+    # A6: ends 30 Nov, 7 days ahead: inside the 7-day window; requested 25 Oct, 36 days before: early
+    {**RENEWAL, "received_date": "2026-10-25", "current_authorisation_expiry": "2026-11-30"},
+    # A7: ends 1 Dec, 8 days ahead: outside the window; requested 3 Nov, 28 days before: on time
+    {**RENEWAL, "received_date": "2026-11-03", "current_authorisation_expiry": "2026-12-01"},
     # A8: ended 22 Nov: without authority since 23 Nov
     {**RENEWAL, "received_date": "2026-11-02", "current_authorisation_expiry": "2026-11-22"},
     # A9: a standard request: no alert whatever its wait
@@ -75,7 +75,7 @@ def test_without_authority_since_the_day_after_authority_ended() -> None:
     assert w.loc["A4", "alerts"] == "urgent authorisation ends 2026-11-29"
     assert w.loc["A5", "alerts"] == "standing authorisation ends 2026-11-23"
     assert w.loc["A6", "alerts"] == (
-        "standing authorisation ends 2026-12-07; renewal requested 36 days before the authorisation ends "
+        "standing authorisation ends 2026-11-30; renewal requested 36 days before the authorisation ends "
         "(more than 28)"
     )
     assert w.loc["A7", "alerts"] == w.loc["A9", "alerts"] == ""
@@ -93,7 +93,7 @@ def test_the_window_is_read_from_the_timescales_file(tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
     path.write_text(
         text.replace(
-            "renewal_authorisation_ending_within_days = 14", "renewal_authorisation_ending_within_days = 0"
+            "renewal_authorisation_ending_within_days = 7", "renewal_authorisation_ending_within_days = 0"
         )
     )
     assert load_timescales(path).alerts.renewal_authorisation_ending_within_days == 0
@@ -109,7 +109,7 @@ def test_alerts_are_exported_and_counted_on_the_terminal(tmp_path: Path) -> None
     assert r.exit_code == 0, r.output
     assert (
         "Deprived of liberty without authority: 3 (urgent authorisation expired 2, standing authorisation "
-        "ended 1) · standing authorisation ends within 14 days: 2"
+        "ended 1) · standing authorisation ends within 7 days: 2"
     ) in r.stdout
     assert "Renewals requested more than 28 days before the authorisation ends: 1" in r.stdout
     written = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False).set_index(
