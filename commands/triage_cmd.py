@@ -51,23 +51,35 @@ def triage(
     policy: Annotated[
         str | None, typer.Option(help="Worklist order (a policy id in the policies file).")
     ] = None,
+    columns: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your export's headers and codes (a mapping TOML, read on top of the shipped one)."
+        ),
+    ] = None,
 ) -> None:
     """Rank today's open applications by priority and statutory deadline, and explain why."""
     from rich.console import Console
 
     from triage.export import write_table
+    from triage.mapping import load_mapping
     from triage.rulebook import load_rules
-    from triage.summary import summarise
+    from triage.summary import nothing_accepted, summarise
     from triage.worklist import build_worklist
 
     rules = load_rules(timescales=timescales, criteria=criteria, policies=policies)
-    result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy)
-    if out:
-        write_table(result.worklist, out, "worklist")
+    mapping = load_mapping(columns, rules.criteria.inputs.flags)
+    result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy, mapping=mapping)
+    summary = summarise(result, rules.criteria.all_bands)
     if rejects:
         write_table(result.rejects, rejects, "rejects")
+    if not len(result.worklist):
+        where = f"see {rejects}" if rejects else "add --rejects FILE to see why"
+        raise DolsSimError(f"{nothing_accepted(summary, result.source_name)}; {where}")
+    if out:
+        write_table(result.worklist, out, "worklist")
     console = Console(highlight=False, soft_wrap=True)
-    print_summary(console, summarise(result, rules.criteria.all_bands), result.as_of, rules)
+    print_summary(console, summary, result.as_of, rules)
     if out:
         console.print(f"Worklist: {len(result.worklist):,} rows -> {out}")
     if len(result.rejects):
@@ -93,6 +105,29 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
         f"[bold]{number(s.urgent_expiring_soon, 0)}[/bold] · extension decision due: "
         f"[bold]{number(s.extension_due, 0)}[/bold]"
     )
+    a = s.alerts
+    console.print(
+        f"Deprived of liberty without authority: [bold red]{number(a.without_authority, 0)}[/bold red] "
+        f"(urgent authorisation expired {number(a.without_authority_urgent, 0)}, standing authorisation "
+        f"ended {number(a.without_authority_renewal, 0)}) · standing authorisation ends within "
+        f"{plural(rules.timescales.alerts.renewal_authorisation_ending_within_days, 'day')}: "
+        f"[bold]{number(a.authorisation_ending_soon, 0)}[/bold]"
+    )
+    if a.renewal_requested_early:
+        window = rules.timescales.standard_authorisation.renewal_request_window_days
+        console.print(
+            f"Renewals requested more than {plural(window, 'day')} before the authorisation ends: "
+            f"{number(a.renewal_requested_early, 0)}"
+        )
+    if s.absent_screening_columns:
+        console.print(
+            f"[bold yellow]No column for screening question(s)[/bold yellow] "
+            f"{', '.join(s.absent_screening_columns)}: "
+            f"{plural(s.unscreened_for_absent_columns, 'row')} unscreened for want of them "
+            "(map them with --columns if the file has them under another name)"
+        )
+    for warning in s.column_warnings:
+        console.print(f"[yellow]Warning[/yellow]: {warning}")
     for title, table in (
         ("By priority band", s.by_band),
         ("By primary support reason", s.by_support_reason),

@@ -32,6 +32,10 @@ def about_tab() -> None:
             "Renewal request, no earlier than",
             f"{plural(t.standard_authorisation.renewal_request_window_days, 'day')} before expiry",
         ),
+        (
+            "Alert: standing authorisation ends within (a team's choice)",
+            plural(t.alerts.renewal_authorisation_ending_within_days, "day"),
+        ),
         ("Counting (standard / urgent)", f"{t.counting.standard} / {t.counting.urgent}"),
         ("DoLS in force from", t.scheme.in_force_from.isoformat()),
     ]

@@ -22,7 +22,9 @@ import streamlit as st
 from simulation.admission import admit
 from simulation.experiment import Results, run_replications
 from simulation.scenario import Scenario
+from triage.columns import MappedExport
 from triage.errors import DolsSimError
+from triage.ingest import RawExport, read_export
 from triage.rulebook import Rules, load_rules
 from triage.worklist import TriageResult, build_worklist
 
@@ -58,10 +60,24 @@ def rules() -> Rules:
     return load_rules()
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def read_cached(data: bytes, filename: str) -> RawExport:
+    """The upload read as text, in memory (its own headers: the mapping step reads them)."""
+    return read_export(data, filename)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
-def triage_cached(data: bytes, filename: str, as_of: date) -> TriageResult:
-    """Cached in memory on (file bytes, name, date): changing a filter does not re-run the triage."""
-    return build_worklist(data, as_of, rules(), filename=filename)
+def triage_cached(
+    data: bytes,
+    filename: str,
+    as_of: date,
+    columns: tuple[tuple[str, str], ...],
+    mapping_text: str,
+    _export: MappedExport,
+) -> TriageResult:
+    """Cached in memory on (file bytes, name, date, the columns chosen, the mapping file uploaded):
+    changing a filter does not re-run the triage. ``_export`` is that file read with those choices."""
+    return build_worklist(_export, as_of, rules())
 
 
 def worklist_fingerprint(worklist: pd.DataFrame) -> str:

@@ -8,19 +8,22 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from page.state import EXAMPLE, EXAMPLE_AS_OF, rules, triage_cached
+from page.mapping_step import mapping_step
+from page.state import EXAMPLE, EXAMPLE_AS_OF, read_cached, rules, triage_cached
 from presentation import charts
 from presentation.formats import dates_as_text, number, plural, reading
+from triage.alerts import without_authority
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
-from triage.summary import COLUMN_LABELS, TriageSummary, summarise, urgent_expiring_within
+from triage.mapping import ExportMapping, default_mapping, mapping_from_text
+from triage.summary import COLUMN_LABELS, TriageSummary, nothing_accepted, summarise, urgent_expiring_within
 from triage.validate import parse_as_of
 
 #: Columns of the on-screen worklist: what a lead decides from. Every column is in the downloads.
 SHOWN_COLUMNS = [
     "rank", "application_id", "priority", "reasons", "missing_information", "statutory_deadline",
     "days_waiting", "days_to_deadline", "breached", "urgent_expiry", "extension_due", "worklist_group",
-    "received_date", "setting", "request_type", "primary_support_reason", "data_warnings",
+    "alerts", "received_date", "setting", "request_type", "primary_support_reason", "data_warnings",
 ]  # fmt: skip
 DATE_COLUMN = st.column_config.DateColumn(format="YYYY-MM-DD")
 
@@ -46,9 +49,30 @@ def _source() -> tuple[bytes, str, date]:
     return upload.getvalue(), upload.name, date.today()
 
 
+def _mapping() -> tuple[ExportMapping, str]:
+    """The shipped mapping, with the user's own mapping file (if uploaded) on top; and that file's text."""
+    upload = st.file_uploader(
+        "Column mapping (TOML, optional): one this page downloaded, or your own",
+        type=["toml"],
+        key="mapping_upload",
+    )
+    if upload is None:
+        return default_mapping(), ""
+    text = upload.getvalue().decode("utf-8-sig", errors="replace")
+    try:
+        return mapping_from_text(text, upload.name, rules().criteria.inputs.flags), text
+    except DolsSimError as exc:
+        st.error(f"The mapping file cannot be used (the shipped mapping is used instead): {exc}")
+        return default_mapping(), ""
+
+
 def triage_tab() -> None:
     st.subheader("Today's worklist")
-    data, name, default_as_of = _source()
+    u1, u2 = st.columns([3, 2])  # side by side: the worklist starts higher on the screen
+    with u1:
+        data, name, default_as_of = _source()
+    with u2:
+        base, mapping_text = _mapping()
     c1, c2 = st.columns(2)
     # A text field, not a date picker: it takes effect on Enter (a picker only on leaving the field).
     typed = c1.text_input(
@@ -75,14 +99,23 @@ def triage_tab() -> None:
         st.error(f"As of {exc}")
         return
     try:
-        result = triage_cached(data, name, as_of)
+        raw = read_cached(data, name)
     except DolsSimError as exc:
         st.error(f"This file cannot be used: {exc}")
         return
-    st.session_state["worklist"] = result.worklist
-    st.session_state["worklist_as_of"] = as_of
+    export = mapping_step(raw, base, rules(), as_of)
+    if export is None:
+        return
+    columns = tuple(sorted(export.columns.used.items()))
+    result = triage_cached(data, name, as_of, columns, mapping_text, export)
     all_bands = rules().criteria.all_bands
     summary = summarise(result, all_bands)
+    if not summary.accepted:
+        st.error(nothing_accepted(summary, name) + " (see why below)")
+        st.dataframe(result.rejects, hide_index=True, key="rejects_table")
+        return
+    st.session_state["worklist"] = result.worklist
+    st.session_state["worklist_as_of"] = as_of
     w = result.worklist
     expiring = urgent_expiring_within(w, alert_days)
 
@@ -93,12 +126,15 @@ def triage_tab() -> None:
     m[2].metric("Past statutory deadline", number(summary.breached, 0))
     m[3].metric(f"Urgent expiring ≤ {plural(alert_days, 'day')}", number(len(expiring), 0))
     m[4].metric("Extension decisions due", number(summary.extension_due, 0))
+    alert_metrics(summary)
     if summary.breached:
         st.error(f"Past the statutory deadline: {plural(summary.breached, 'application')}.")
+    without_authority_message(summary)
     if len(expiring):
         st.warning(f"Urgent authorisations ending within {plural(alert_days, 'day')}: {len(expiring):,}.")
     if summary.rejected:
         st.info(f"Refused: {plural(summary.rejected, 'row')} (see 'Refused rows' below for why).")
+    screening_and_column_warnings(summary)
 
     st.markdown("#### Next 10 to work")
     top = w.head(10)[
@@ -129,6 +165,7 @@ def triage_tab() -> None:
             column_config={"urgent_expiry": DATE_COLUMN},
         )
 
+    alert_lists(w, as_of)
     worklist_filters(w, all_bands)
     equity_tables(summary)
 
@@ -199,3 +236,60 @@ def equity_tables(summary: TriageSummary) -> None:
     )
     c2.dataframe(summary.by_setting.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_setting")
     st.dataframe(summary.by_band.rename(columns=COLUMN_LABELS), hide_index=True, key="by_band")
+
+
+def alert_metrics(summary: TriageSummary) -> None:
+    """Who is deprived of liberty without authority and whose standing authorisation is about to end:
+    whatever the worklist's order, never out of sight."""
+    a = summary.alerts
+    window = rules().timescales.alerts.renewal_authorisation_ending_within_days
+    m = st.columns(4)
+    m[0].metric("Deprived of liberty without authority", number(a.without_authority, 0))
+    m[1].metric("of which urgent authorisation expired", number(a.without_authority_urgent, 0))
+    m[2].metric("of which standing authorisation ended", number(a.without_authority_renewal, 0))
+    m[3].metric(
+        f"Standing authorisation ends ≤ {plural(window, 'day')}", number(a.authorisation_ending_soon, 0)
+    )
+
+
+def without_authority_message(summary: TriageSummary) -> None:
+    a = summary.alerts
+    if a.without_authority:
+        st.error(
+            f"Deprived of liberty without authority: {plural(a.without_authority, 'person', 'people')} "
+            f"(urgent authorisation expired: {number(a.without_authority_urgent, 0)}; standing "
+            f"authorisation ended: {number(a.without_authority_renewal, 0)})."
+        )
+
+
+def screening_and_column_warnings(summary: TriageSummary) -> None:
+    """Missing screening answers are never silent: which questions have no column, and what it costs."""
+    if summary.absent_screening_columns:
+        st.warning(
+            f"No column for screening question(s) {', '.join(summary.absent_screening_columns)}: "
+            f"{plural(summary.unscreened_for_absent_columns, 'row')} unscreened for want of them. If the "
+            "export has them under other names, choose them in the mapping step above."
+        )
+    for warning in summary.column_warnings:
+        st.warning(warning[0].upper() + warning[1:])
+
+
+def alert_lists(w: pd.DataFrame, as_of: date) -> None:
+    """The people behind the alert counts (below the charts, so the counts and charts draw first)."""
+    window = rules().timescales.alerts.renewal_authorisation_ending_within_days
+    gone = without_authority(w, as_of)
+    with st.expander(f"Deprived of liberty without authority since ... ({len(gone):,})"):
+        st.dataframe(
+            gone,
+            hide_index=True,
+            key="without_authority_table",
+            column_config={"without_authority_since": DATE_COLUMN},
+        )
+    ending = w[w["authorisation_ending_soon"]]
+    with st.expander(f"Standing authorisations ending within {plural(window, 'day')} ({len(ending):,})"):
+        st.dataframe(
+            ending[["rank", "application_id", "priority", "authorisation_expiry", "days_to_deadline"]],
+            hide_index=True,
+            key="authorisation_ending_table",
+            column_config={"authorisation_expiry": DATE_COLUMN},
+        )

@@ -15,7 +15,6 @@ a file that cannot be used at all, :class:`~triage.errors.InputFileError` with o
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,32 +32,6 @@ MAX_READ_SECONDS = 60.0
 #: The most a worksheet's XML may unpack to (a 100,000-row export's is about 75 MB).
 MAX_SHEET_XML_BYTES = 1024 * 1024 * 1024
 
-#: The input contract's column names (DESIGN §4); matched case-insensitively.
-KNOWN_COLUMNS = (
-    "application_id",
-    "received_date",
-    "setting",
-    "request_type",
-    "urgent_start",
-    "urgent_extended_days",
-    "current_authorisation_expiry",
-    "age",
-    "primary_support_reason",
-    "objecting",
-    "family_objecting",
-    "unsettled_placement",
-    "restraint",
-    "sedation_or_covert_medication",
-    "one_to_one",
-    "contact_restrictions",
-    "move_considered",
-    "fluctuating_capacity",
-    "end_of_life",
-    "change_since_last_authorisation",
-    "completed_date",
-    "outcome",
-)
-REQUIRED_COLUMNS = ("application_id", "received_date")
 #: Names the worklist and rejects use for what they add. An export column with one of these names is
 #: kept, renamed "<name> (export)", so it is neither overwritten nor mistaken for ours.
 RESERVED_COLUMNS = frozenset(
@@ -66,12 +39,15 @@ RESERVED_COLUMNS = frozenset(
         "row", "_extra_fields", "rank", "band colour", "priority", "reasons", "missing_information",
         "statutory_deadline", "days_waiting", "days_to_deadline", "breached", "urgent_expiry",
         "urgent_expiring_soon", "extension_due", "authorisation_expiry", "worklist_group",
-        "data_warnings", "problems", "_read_problem",
+        "data_warnings", "problems", "_read_problem", "alerts", "without_authority_since",
+        "authorisation_ending_soon", "renewal_requested_early",
     }
 )  # fmt: skip
 ROW = "row"  # the Excel-style row number column added to every table
 EXTRA = "_extra_fields"  # values beyond the header's width, kept so nothing is lost
 READ_PROBLEM = "_read_problem"  # why the reader itself refuses a row (an unclosed quote), else ""
+#: The columns the reader adds to every table: never an export's header, never mapped.
+READER_COLUMNS = (ROW, EXTRA, READ_PROBLEM)
 
 
 @dataclass(frozen=True)
@@ -105,13 +81,12 @@ class ReadFacts:
 
 @dataclass
 class RawExport:
-    """An export as text: every cell a string ("" when blank), known columns renamed to the contract."""
+    """An export as text: every cell a string ("" when blank), under the file's own headers (reading
+    them as the input contract's columns is :func:`triage.columns.map_columns`' job)."""
 
     table: pd.DataFrame
     source_name: str
     encoding: str
-    #: original header text of each known column, e.g. {"received_date": "Received Date"}
-    renamed: dict[str, str] = field(default_factory=dict)
     blank_rows_skipped: int = 0
     facts: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
 
@@ -119,11 +94,6 @@ class RawExport:
         """Header + blank + inside quoted values + rows: equals ``facts.lines`` when nothing is lost."""
         f = self.facts
         return f.header_lines + self.blank_rows_skipped + f.quoted_line_breaks + len(self.table)
-
-
-def canonical(text: str) -> str:
-    """The contract's spelling of a name or value: 'Care Home' and 'care-home' mean care_home."""
-    return re.sub(r"[\s\-]+", "_", text.strip().lower())
 
 
 def read_export(source: bytes | str | Path, filename: str | None = None) -> RawExport:
@@ -280,40 +250,21 @@ def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
 
 
 def _normalise(df: pd.DataFrame, name: str, encoding: str) -> RawExport:
-    """Rename known columns to the contract (case-insensitive), drop blank rows, add the row number."""
+    """Add the row number and drop blank rows. The headers stay as the file has them: which header means
+    which contract column is :mod:`triage.columns`' job, done after reading (so the page can show the
+    file's own headers in its mapping step, and re-map without reading the file again)."""
     df = df.copy()
     if ROW not in df.columns:  # the readers give each row's number; a bare table is numbered here
         df.insert(0, ROW, np.arange(2, len(df) + 2, dtype=np.int64))
-    renamed: dict[str, str] = {}
-    mapping: dict[str, str] = {}
-    for col in df.columns:
-        if col in (ROW, EXTRA):
-            continue
-        key = canonical(str(col))
-        if key in KNOWN_COLUMNS:
-            if key in renamed:
-                raise InputFileError(
-                    f"{name}: columns '{renamed[key]}' and '{col}' both mean {key}; keep one"
-                )
-            renamed[key] = str(col)
-            mapping[col] = key
-    df = df.rename(columns=mapping)
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        # The header is not echoed: in a file without a header row it is the first person's details.
-        raise InputFileError(
-            f"{name}: no {' or '.join(missing)} column in the first row ({_count_columns(df)} columns); "
-            "is the header row missing? Expected the columns in the README's input table"
-        )
     cells = df.drop(columns=[ROW])
     blank = ~(cells != "").any(axis=1).to_numpy()
     skipped = int(blank.sum())
     if skipped:
         df = df.loc[~blank].reset_index(drop=True)
     if len(df) == 0:
-        raise InputFileError(f"{name}: no application rows under the header")
-    return RawExport(df, name, encoding, renamed, skipped)
+        raise InputFileError(f"{name}: no application rows under the header ({_count_columns(df)} columns)")
+    return RawExport(df, name, encoding, skipped)
 
 
 def _count_columns(df: pd.DataFrame) -> int:
-    return len([c for c in df.columns if c not in (ROW, EXTRA, READ_PROBLEM)])
+    return len([c for c in df.columns if c not in READER_COLUMNS])

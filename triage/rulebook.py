@@ -62,6 +62,7 @@ class StandardAuthorisation(_Frozen):
 class Alerts(_Frozen):
     urgent_expiring_within_days: NonNegativeInt = 7
     extension_decision_within_days: NonNegativeInt = 3
+    renewal_authorisation_ending_within_days: NonNegativeInt = 7
 
 
 class Timescales(_Frozen):
@@ -96,6 +97,9 @@ class Criterion(_Frozen):
 class ScreeningInputs(_Frozen):
     flags: list[str]
     renewal_only: list[str] = []
+    #: Questions many forms do not ask: a "yes" raises the band, but a blank or an absent column is
+    #: never missing information and never keeps a lower band from being given.
+    optional: list[str] = []
 
 
 class Criteria(_Frozen):
@@ -116,9 +120,10 @@ class Criteria(_Frozen):
         odd = set(self.complete_form_for) - set(self.bands)
         if odd:
             raise ValueError(f"complete_form_for: {sorted(odd)} not in bands {self.bands}")
-        unknown_ro = set(self.inputs.renewal_only) - set(self.inputs.flags)
-        if unknown_ro:
-            raise ValueError(f"inputs.renewal_only: {sorted(unknown_ro)} not in inputs.flags")
+        for key in ("renewal_only", "optional"):
+            unknown = set(getattr(self.inputs, key)) - set(self.inputs.flags)
+            if unknown:
+                raise ValueError(f"inputs.{key}: {sorted(unknown)} not in inputs.flags")
         seen: set[str] = set()
         for c in self.criterion:
             if c.id in seen:
@@ -151,7 +156,7 @@ class Criteria(_Frozen):
         return self
 
     def questions_above(self, band: str) -> list[str]:
-        """The yes/no questions read by criteria of bands higher than ``band``."""
+        """The yes/no questions (optional ones aside) read by criteria of bands higher than ``band``."""
         rank = self.bands.index(band)
         return sorted(
             {
@@ -159,9 +164,14 @@ class Criteria(_Frozen):
                 for c in self.criterion
                 if self.bands.index(c.band) < rank
                 for f in c.when
-                if f in self.inputs.flags
+                if f in self.required_flags
             }
         )
+
+    @property
+    def required_flags(self) -> list[str]:
+        """The yes/no questions whose blank answer is missing information (all but the optional ones)."""
+        return [f for f in self.inputs.flags if f not in self.inputs.optional]
 
     @property
     def all_bands(self) -> list[str]:
@@ -271,23 +281,24 @@ class Policies(_Frozen):
 # ---- loading -----------------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, kind: str = "rules") -> dict[str, Any]:
+    """A TOML file of ``kind`` (rules, mapping) as data, or one :class:`RulesError` line saying why not."""
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise RulesError(f"rules file not found: {path}") from None
+        raise RulesError(f"{kind} file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulesError(f"{path.name}: not valid TOML ({exc})") from None
     except OSError as exc:
-        raise RulesError(f"cannot read rules file {path}: {exc.strerror}") from None
+        raise RulesError(f"cannot read {kind} file {path}: {exc.strerror}") from None
 
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def _load(model: type[M], path: Path) -> M:
-    data = _read_toml(path)
+    data = read_toml(path)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -95,7 +95,7 @@ def screen(columns: Mapping[str, np.ndarray], criteria: Criteria) -> Screening:
     ranks = np.where(fired, crit_rank[None, :], none_rank)
     band_rank = ranks.min(axis=1) if len(ids) else np.full(n, none_rank, dtype=np.int64)
 
-    flags = tuple(criteria.inputs.flags)
+    flags = tuple(criteria.required_flags)  # an optional question's blank is never missing information
     missing = np.zeros((n, len(flags)), dtype=bool)
     request_type = columns.get("request_type")
     is_renewal = (

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from triage.alerts import AlertCounts, count_alerts
 from triage.ingest import ReadFacts
 from triage.worklist import TriageResult
 
@@ -36,9 +37,15 @@ class TriageSummary:
     by_support_reason: pd.DataFrame
     by_setting: pd.DataFrame
     rejects_by_column: pd.DataFrame  # column, rows
+    alerts: AlertCounts
     source_name: str = ""
     blank_rows_skipped: int = 0
     read: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
+    #: screening questions with no column in the export, and the unscreened rows missing one of them
+    absent_screening_columns: tuple[str, ...] = ()
+    unscreened_for_absent_columns: int = 0
+    #: headers a person should look at (near misses, spare spellings): header names only
+    column_warnings: tuple[str, ...] = ()
 
 
 def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -69,11 +76,22 @@ def urgent_expiring_within(worklist: pd.DataFrame, days: int) -> pd.DataFrame:
     return worklist[urgent & worklist["days_to_deadline"].between(0, days)]
 
 
+def unscreened_for_absent(worklist: pd.DataFrame, absent: tuple[str, ...], band: str) -> int:
+    """Rows banded ``band`` (the criteria's no-criterion band) whose missing information includes a
+    screening question the export has no column for: they would need that column to be screened."""
+    if not absent or not len(worklist):
+        return 0
+    unscreened = worklist["priority"].eq(band)
+    missing = worklist.loc[unscreened, "missing_information"].str.split("; ")
+    return int(missing.map(lambda fields: not set(absent).isdisjoint(fields)).sum())
+
+
 def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSummary:
-    """Summary tables of a triage result. ``bands`` (highest first, as in the criteria file) orders the
-    band table, and its first is what ``high_priority`` counts."""
+    """Summary tables of a triage result. ``bands`` (highest first, as in the criteria file, then the
+    no-criterion band) orders the band table, and its first is what ``high_priority`` counts."""
     w = result.worklist
     top = bands[0] if bands else "high"
+    no_band = bands[-1] if bands else "unscreened"
     rejects = result.rejects
     columns = (
         rejects["problems"].str.split("; ").explode().str.extract(r"^(\w+)", expand=False)
@@ -95,4 +113,19 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
         source_name=result.source_name,
         blank_rows_skipped=result.blank_rows_skipped,
         read=result.read,
+        alerts=count_alerts(w),
+        absent_screening_columns=result.absent_screening_columns,
+        unscreened_for_absent_columns=unscreened_for_absent(w, result.absent_screening_columns, no_band),
+        column_warnings=tuple(result.columns.warnings()),
     )
+
+
+def nothing_accepted(s: TriageSummary, name: str) -> str:
+    """One line for a file in which no row could be used: how many, and the commonest cause."""
+
+    def rows(n: int) -> str:
+        return f"{n:,} row{'' if n == 1 else 's'}"
+
+    top = s.rejects_by_column.iloc[0] if len(s.rejects_by_column) else None
+    cause = f"; most often for {top['column']} ({rows(int(top['rows']))})" if top is not None else ""
+    return f"{name}: every row ({s.rows_in:,}) was refused, so there is no worklist{cause}"

@@ -8,10 +8,14 @@ second); only rows that fail build a message.
 
 Non-fatal issues (an unrecognised yes/no answer, an unknown support reason) do not refuse the row: the
 value is treated as "not known" and noted in ``data_warnings`` so the lead can chase it.
+
+Codes and dates are read through the export's mapping (:mod:`triage.mapping`): "Further Authorisation"
+is a renewal, "Nursing Home" a care home, "Y" yes and "01/03/26" a date, because the mapping file says so.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -19,26 +23,22 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from triage.columns import MappedExport
 from triage.errors import DolsSimError
-from triage.ingest import EXTRA, KNOWN_COLUMNS, READ_PROBLEM, ROW, RawExport, canonical
+from triage.ingest import EXTRA, READ_PROBLEM, ROW
+from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct, match_key, parse_dates
 from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
-from triage.vocabulary import CATEGORICAL_FIELDS, UNKNOWN_REASON
+from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS, DATE_COLUMNS, UNKNOWN_REASON
 
-DATE_COLUMNS = ("received_date", "urgent_start", "current_authorisation_expiry", "completed_date")
 DATE_EXPECTED = "expected a date as YYYY-MM-DD or DD/MM/YYYY"
-FLAG_VALUES = {
-    "yes": YES,
-    "y": YES,
-    "true": YES,
-    "1": YES,
-    "no": NO,
-    "n": NO,
-    "false": NO,
-    "0": NO,
-    "": UNKNOWN,
-}
+FLAG_CODES = {"yes": YES, "no": NO, "unknown": UNKNOWN, "": UNKNOWN}
+NOT_AN_ANSWER = -9  # a yes/no cell in no spelling the mapping knows (warned of, then "not known")
 MIN_AGE, MAX_AGE = 18, 120
+#: Who can authorise a deprivation of liberty below the DoLS' age of 18: the Court of Protection for
+#: 16 and 17 year olds (the MCA applies from 16), the High Court's inherent jurisdiction under 16
+#: (Re D [2019] UKSC 42; Re T [2021] UKSC 35).
+COURT_OF_PROTECTION_FROM_AGE = 16
 #: An as-of date outside this range is a typing mistake (the DoLS began on 1 April 2009).
 AS_OF_RANGE = (date(2009, 4, 1), date(2100, 12, 31))
 _VALUE_SHOWN = 40
@@ -57,17 +57,6 @@ def _show(value: object) -> str:
     return text if len(text) <= _VALUE_SHOWN else text[: _VALUE_SHOWN - 3] + "..."
 
 
-def parse_dates(text: pd.Series) -> pd.Series:
-    """ISO dates, then DD/MM/YYYY (UK exports), then 'YYYY-MM-DD hh:mm:ss' (Excel). NaT if none fits."""
-    out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
-        todo = out.isna() & text.ne("")
-        if not todo.any():
-            break
-        out = out.where(~todo, pd.to_datetime(text[todo], format=fmt, errors="coerce").dt.normalize())
-    return out
-
-
 def parse_as_of(text: str) -> date:
     """A date a person typed (the as-of date): read like an export's dates, and plausible for the DoLS.
 
@@ -82,15 +71,32 @@ def parse_as_of(text: str) -> date:
     return day
 
 
-def map_distinct(text: pd.Series, fn: Callable[[str], object]) -> np.ndarray:
+def map_distinct(text: pd.Series, fn: Callable[[str], object], dtype: type = object) -> np.ndarray:
     """``fn`` applied once per distinct value (an export has few), then spread back: fast on 100k rows."""
     codes, uniques = pd.factorize(text)
-    mapped = np.array([fn(u) for u in uniques] + [fn("")], dtype=object)
+    mapped: np.ndarray = np.array([fn(u) for u in uniques] + [fn("")], dtype=dtype)
     return mapped[codes]  # code -1 (missing) takes the last entry, fn("")
 
 
-def _canonical(text: pd.Series) -> pd.Series:
-    return pd.Series(map_distinct(text, canonical), index=text.index, dtype=object)
+def _numbers(text: pd.Series) -> pd.Series:
+    """Numbers (NaN where not one), converted once per distinct value."""
+    return by_distinct(text, lambda distinct: pd.Series(pd.to_numeric(distinct, errors="coerce")))
+
+
+def _coded(text: pd.Series, mapping: ExportMapping, fld: str) -> pd.Series:
+    """Each cell's code under the mapping: '' when blank, None when the spelling is not known."""
+    return pd.Series(map_distinct(text, mapping.coder(fld)), index=text.index, dtype=object)
+
+
+def _suggest(mapping: ExportMapping, fld: str) -> Callable[[str], str]:
+    """' (did you mean X?)' for a near miss of a known spelling, else ''."""
+    table = mapping.codes(fld)
+
+    def hint(value: str) -> str:
+        close = difflib.get_close_matches(match_key(value), list(table), n=1, cutoff=NEAR_MISS_CUTOFF)
+        return f" (did you mean {table[close[0]]}?)" if close else ""
+
+    return hint
 
 
 class _Problems:
@@ -111,13 +117,19 @@ class _Problems:
             m[list(self.by_row)] = True
         return m
 
-    def joined(self, positions: np.ndarray) -> list[str]:
-        return ["; ".join(self.by_row.get(int(i), [])) for i in positions]
+    def joined(self, positions: np.ndarray) -> np.ndarray:
+        """Each position's messages, "; "-joined ("" for most: built only for the rows that have some)."""
+        out = np.full(len(positions), "", dtype=object)
+        if self.by_row:
+            where = np.flatnonzero(np.isin(positions, list(self.by_row)))
+            out[where] = ["; ".join(self.by_row[int(i)]) for i in positions[where]]
+        return out
 
 
-def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
+def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     """Split an export into accepted (typed) rows and rejects (with reasons). See the module docstring."""
-    df = raw.table.reset_index(drop=True)
+    df = export.table.reset_index(drop=True)
+    mapping = export.mapping
     n = len(df)
     as_of_ts = pd.Timestamp(as_of)
     problems = _Problems(n)
@@ -160,7 +172,7 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
     dates: dict[str, pd.Series] = {}
     for col in DATE_COLUMNS:
         raw_text = text(col)
-        parsed = parse_dates(raw_text)
+        parsed = parse_dates(raw_text, mapping.date_formats)
         refuse(parsed.isna() & raw_text.ne(""), col, raw_text, f"not a date ({DATE_EXPECTED})")
         dates[col] = parsed
     received = dates["received_date"]
@@ -176,12 +188,15 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
     )
 
     # -- categorical fields
-    setting = _canonical(text("setting"))
-    request_type = _canonical(text("request_type"))
+    setting = _coded(text("setting"), mapping, "setting")
+    request_type = _coded(text("request_type"), mapping, "request_type")
     for col, values in (("setting", setting), ("request_type", request_type)):
         allowed = " or ".join(sorted(CATEGORICAL_FIELDS[col]))
         refuse_blank(values.eq(""), col, f"expected {allowed}")
-        refuse(values.ne("") & ~values.isin(CATEGORICAL_FIELDS[col]), col, text(col), f"expected {allowed}")
+        odd = values.isna().to_numpy()
+        if odd.any():
+            hint = _suggest(mapping, col)
+            problems.add(odd, (f"{col} '{_show(v)}': expected {allowed}{hint(v)}" for v in text(col)[odd]))
     is_urgent = request_type.eq("urgent")
     is_renewal = request_type.eq("renewal")
 
@@ -205,7 +220,7 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
         f"more than {period} days before received_date (an urgent authorisation lasts {period} days)",
     )
     ext_text = text("urgent_extended_days")
-    ext = pd.to_numeric(ext_text, errors="coerce")
+    ext = _numbers(ext_text)
     max_ext = rules.timescales.urgent.max_extension_days
     bad_ext = ext_text.ne("") & (ext.isna() | (ext % 1 != 0) | (ext < 0) | (ext > max_ext))
     refuse(bad_ext, "urgent_extended_days", ext_text, f"expected a whole number of days from 0 to {max_ext}")
@@ -220,14 +235,21 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
 
     # -- age
     age_text = text("age")
-    age = pd.to_numeric(age_text, errors="coerce")
+    age = _numbers(age_text)
     not_number = age_text.ne("") & (age.isna() | (age % 1 != 0))
     refuse(not_number, "age", age_text, "expected a whole number of years")
     refuse(
-        ~not_number & (age < MIN_AGE),
+        ~not_number & (age >= COURT_OF_PROTECTION_FROM_AGE) & (age < MIN_AGE),
         "age",
         age_text,
-        f"under {MIN_AGE}: the DoLS do not apply (the Court of Protection does)",
+        f"under {MIN_AGE}: the DoLS do not apply (for a 16 or 17 year old, apply to the Court of Protection)",
+    )
+    refuse(
+        ~not_number & (age < COURT_OF_PROTECTION_FROM_AGE),
+        "age",
+        age_text,
+        "under 16: neither the DoLS nor the Court of Protection apply (a deprivation of liberty needs "
+        "the High Court, under its inherent jurisdiction)",
     )
     refuse(~not_number & (age > MAX_AGE), "age", age_text, f"not a plausible age ({MIN_AGE}-{MAX_AGE})")
 
@@ -241,8 +263,8 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
     )
 
     # -- non-fatal: support reason and screening answers
-    reason = _canonical(text("primary_support_reason"))
-    odd_reason = reason.ne("") & ~reason.isin(CATEGORICAL_FIELDS["primary_support_reason"])
+    reason = _coded(text("primary_support_reason"), mapping, "primary_support_reason")
+    odd_reason = reason.isna()
     if odd_reason.any():
         warnings.add(
             odd_reason,
@@ -253,22 +275,30 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
         )
     reason = reason.where(reason.ne("") & ~odd_reason, UNKNOWN_REASON)
 
-    flags: dict[str, pd.Series] = {}
+    yes_no = mapping.coder(YES_NO)
+
+    def flag_code(value: str) -> int:
+        code = yes_no(value)
+        return NOT_AN_ANSWER if code is None else FLAG_CODES[code]
+
+    flags: dict[str, np.ndarray] = {}
     for col in rules.criteria.inputs.flags:
         raw_flag = text(col)
-        coded = pd.Series(map_distinct(raw_flag, lambda v: FLAG_VALUES.get(v.lower())), index=df.index)
-        odd = coded.isna()
-        if odd.any():
+        coded = map_distinct(raw_flag, flag_code, np.int8)  # small integers throughout: no object arrays
+        odd_answer = coded == NOT_AN_ANSWER
+        if odd_answer.any():
             warnings.add(
-                odd, (f"{col} '{_show(v)}': not yes/no, treated as not known" for v in raw_flag[odd])
+                odd_answer,
+                (f"{col} '{_show(v)}': not yes/no, treated as not known" for v in raw_flag[odd_answer]),
             )
-        flags[col] = coded.fillna(UNKNOWN).astype("int8")
+            coded[odd_answer] = UNKNOWN
+        flags[col] = coded
 
     # -- split
     refused = problems.mask()
     keep = np.flatnonzero(~refused)
     drop = np.flatnonzero(refused)
-    known = {*KNOWN_COLUMNS, *rules.criteria.inputs.flags, ROW, EXTRA, READ_PROBLEM}
+    known = {*CONTRACT_COLUMNS, *rules.criteria.inputs.flags, ROW, EXTRA, READ_PROBLEM}
     passthrough = [c for c in df.columns if c not in known]
 
     accepted = pd.DataFrame(
@@ -285,7 +315,7 @@ def validate(raw: RawExport, as_of: date, rules: Rules) -> Validated:
             .to_numpy()[keep],
             "age": age.where(~not_number).to_numpy()[keep],
             "primary_support_reason": reason.to_numpy()[keep],
-            **{col: s.to_numpy()[keep] for col, s in flags.items()},
+            **{col: codes[keep] for col, codes in flags.items()},
         }
     )
     # Columns are added in one step, not one by one: a 5,000-column export stays linear.

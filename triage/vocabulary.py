@@ -1,4 +1,5 @@
-"""The input contract's coded values, defined once: request types, settings, primary support reasons.
+"""The input contract, defined once: its column names, and its coded values (request types, settings,
+primary support reasons).
 
 Everything that names these codes (validation of an export, the screening criteria's checks, the
 simulation's draws and run log, the initial backlog read from a worklist, synthetic exports) imports them
@@ -6,6 +7,47 @@ from here, so adding a code is one edit, and no two places can disagree on the s
 """
 
 from __future__ import annotations
+
+#: The input contract's column names (DESIGN §4), in the order the README's input table lists them. The
+#: screening questions are the criteria file's ``inputs.flags`` (the shipped ones are listed here too,
+#: so a mapping file can name them before any criteria are loaded).
+CONTRACT_COLUMNS: tuple[str, ...] = (
+    "application_id",
+    "received_date",
+    "setting",
+    "request_type",
+    "urgent_start",
+    "urgent_extended_days",
+    "current_authorisation_expiry",
+    "age",
+    "primary_support_reason",
+    "objecting",
+    "family_objecting",
+    "unsettled_placement",
+    "restraint",
+    "sedation_or_covert_medication",
+    "one_to_one",
+    "contact_restrictions",
+    "move_considered",
+    "fluctuating_capacity",
+    "end_of_life",
+    "change_since_last_authorisation",
+    "safeguarding_concern",
+    "no_one_to_consult",
+    "representative_not_in_place",
+    "challenge_raised",
+    "completed_date",
+    "outcome",
+)
+#: The contract's date columns.
+DATE_COLUMNS: tuple[str, ...] = (
+    "received_date",
+    "urgent_start",
+    "current_authorisation_expiry",
+    "completed_date",
+)
+#: Without these a file cannot be triaged at all: it is refused whole, naming what is missing.
+REQUIRED_COLUMNS: tuple[str, ...] = ("application_id", "received_date", "setting", "request_type")
 
 #: ``request_type``: urgent = the managing authority gave an urgent authorisation.
 REQUEST_TYPES: tuple[str, ...] = ("standard", "urgent", "renewal")

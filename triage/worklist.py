@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from triage.alerts import ALERT_COLUMNS, add_alerts
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
+from triage.columns import ColumnMatch, MappedExport, map_columns
 from triage.ingest import ROW, RawExport, ReadFacts, read_export
+from triage.mapping import ExportMapping
 from triage.policy import order, sort_keys
 from triage.rulebook import Rules, Tier, load_rules
 from triage.screening import NO, YES, screen
@@ -37,6 +40,7 @@ LEADING_COLUMNS = [
     "missing_information",
     *CLOCK_COLUMNS,
     "worklist_group",
+    *ALERT_COLUMNS,
 ]
 
 
@@ -53,22 +57,32 @@ class TriageResult:
     policy_id: str
     #: what the reader found, in the user's units (lines of their file, rows of their sheet)
     read: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
+    #: how the export's headers were read (near misses and spare spellings to warn about)
+    columns: ColumnMatch = field(default_factory=lambda: ColumnMatch({}))
+    #: screening questions the criteria read that the export has no column for
+    absent_screening_columns: tuple[str, ...] = ()
 
 
 def build_worklist(
-    source: bytes | str | Path | RawExport,
+    source: bytes | str | Path | RawExport | MappedExport,
     as_of: date,
     rules: Rules | None = None,
     *,
     filename: str | None = None,
     policy_id: str | None = None,
+    mapping: ExportMapping | None = None,
 ) -> TriageResult:
-    """Read, validate, screen, clock and order an export (bytes, a path, or an already-read export)."""
+    """Read, map, validate, screen, clock and order an export (bytes, a path, or an already-read or
+    already-mapped export). ``mapping``: the export's headers and codes (default: the shipped mapping)."""
     rules = rules or load_rules()
-    raw = source if isinstance(source, RawExport) else read_export(source, filename)
+    if isinstance(source, MappedExport):
+        export = source
+    else:
+        raw = source if isinstance(source, RawExport) else read_export(source, filename)
+        export = map_columns(raw, mapping, rules.criteria.inputs.flags)
     policy = rules.policies.get(policy_id or rules.policies.worklist_default)
-    checked = validate(raw, as_of, rules)
-    apps = apply_clock(checked.accepted, as_of, rules.timescales)
+    checked = validate(export, as_of, rules)
+    apps = add_alerts(apply_clock(checked.accepted, as_of, rules.timescales), as_of, rules.timescales)
 
     columns: dict[str, np.ndarray] = {
         c: apps[c].to_numpy() for c in ("request_type", "setting", "primary_support_reason")
@@ -108,9 +122,13 @@ def build_worklist(
         worklist=worklist,
         rejects=checked.rejects,
         as_of=as_of,
-        rows_in=len(raw.table),
-        blank_rows_skipped=raw.blank_rows_skipped,
-        source_name=raw.source_name,
+        rows_in=export.rows_in,
+        blank_rows_skipped=export.raw.blank_rows_skipped,
+        source_name=export.source_name,
         policy_id=policy.id,
-        read=raw.facts,
+        read=export.raw.facts,
+        columns=export.columns,
+        absent_screening_columns=tuple(
+            f for f in rules.criteria.required_flags if f not in export.columns.used
+        ),
     )

@@ -70,6 +70,22 @@ def test_triage_numbers_match_the_library(page: AppTest, as_of: date) -> None:
     assert list(top["application_id"]) == list(result.worklist["application_id"][:10])
 
 
+def test_alert_counts_match_the_library(page: AppTest) -> None:
+    """Issue 11: people without authority and standing authorisations about to end are counted on the
+    page as in the library, and listed (longest first)."""
+    result = build_worklist(EXAMPLE, date(2026, 11, 23))
+    a = summarise(result).alerts
+    assert metric(page, "Deprived of liberty without authority") == f"{a.without_authority:,}" != "0"
+    assert metric(page, "of which urgent authorisation expired") == f"{a.without_authority_urgent:,}"
+    assert metric(page, "of which standing authorisation ended") == f"{a.without_authority_renewal:,}"
+    assert metric(page, "Standing authorisation ends ≤ 7 days") == f"{a.authorisation_ending_soon:,}"
+    listed = frame(page, "without_authority_since", "days_without_authority")
+    assert len(listed) == a.without_authority and listed["without_authority_since"].is_monotonic_increasing
+    # the export's columns were all recognised: the mapping step is folded and says what it read
+    (read,) = [m.value for m in page.markdown if m.value.startswith("Read: ")]
+    assert all(f"`{c}`" in read for c in ("application_id", "received_date", "setting", "request_type"))
+
+
 def test_as_of_reads_uk_dates_and_refuses_nonsense(page: AppTest) -> None:
     page.text_input(key="as_of").set_value("10/01/2027").run()
     assert (
@@ -204,3 +220,24 @@ def test_scenarios_the_page_cannot_run_are_a_message(overrides: list[str], messa
     scenario = with_overrides(load_scenario(ROOT / "scenarios" / "example-council.toml"), overrides)
     with pytest.raises(DolsSimError, match=message):
         admit(scenario, read_files=False)
+
+
+def test_the_mapping_preview_shows_rows_as_they_will_be_read() -> None:
+    """The mapping step's preview: codes, dates and answers as validation reads them, or why refused."""
+    from page.mapping_step import preview
+    from tests.conftest import csv_bytes, make_rows
+    from triage.columns import map_columns
+    from triage.ingest import read_export
+    from triage.rulebook import load_rules
+
+    rows = make_rows(
+        {"setting": "Nursing Home", "received_date": "01/03/26", "objecting": "Y", "age": "90"},
+        {"setting": "hospice"},
+    )
+    raw = read_export(csv_bytes(rows), "x.csv")
+    shown = preview(map_columns(raw), date(2026, 11, 23), load_rules()).set_index("row")
+    assert shown.loc["2", ["setting", "received_date", "objecting", "age", "as read"]].tolist() == [
+        "care_home", "2026-03-01", "yes", "90", "ok",
+    ]  # fmt: skip
+    assert shown.loc["3", "as read"] == "refused: setting 'hospice': expected care_home or hospital"
+    assert shown.loc["3", "application_id"] == "A2" and shown.loc["3", "setting"] == ""

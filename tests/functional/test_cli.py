@@ -152,3 +152,34 @@ def test_run_into_an_unwritable_folder_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "out" / "summary.csv").mkdir(parents=True)
     r = dols_sim("run", "scenarios/example-council.toml", "--reps", "2", "--out", str(tmp_path / "out"))
     assert r.returncode == 2 and "--out: cannot write" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_file_with_every_row_refused_exits_2_with_one_line(tmp_path: Path) -> None:
+    """Issue 11: every row refused used to exit 0 with an empty worklist. The rejects are still written."""
+    src, rej, out = tmp_path / "x.csv", tmp_path / "r.csv", tmp_path / "w.csv"
+    src.write_text(
+        "application_id,received_date,setting,request_type\nA1,2026-11-01,hospice,standard\n"
+        "A2,2026-11-02,hospice,standard\nA3,31/02/2026,care_home,standard\n"
+    )
+    r = dols_sim("triage", str(src), "--as-of", "2026-11-23", "--rejects", str(rej), "--out", str(out))
+    assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
+    assert r.stderr.strip() == (
+        f"error: x.csv: every row (3) was refused, so there is no worklist; most often for setting (2 rows); "
+        f"see {rej}"
+    )
+    assert len(pd.read_csv(rej, encoding="utf-8-sig")) == 3 and not out.exists()
+    assert r.stdout == ""
+
+
+def test_a_required_column_under_another_name_is_one_line_naming_it(tmp_path: Path) -> None:
+    src = tmp_path / "x.csv"
+    src.write_text("Request ID,Date Received,Placement,Request Type\nA1,01/11/26,Nursing Home,Standard\n")
+    r = dols_sim("triage", str(src), "--as-of", "2026-11-23")
+    assert r.returncode == 2
+    assert "no setting column" in r.stderr and "'Placement' looks like setting" in r.stderr
+    ours = tmp_path / "ours.toml"
+    ours.write_text('[columns]\nsetting = ["Placement"]\n')
+    r = dols_sim("triage", str(src), "--as-of", "2026-11-23", "--columns", str(ours))
+    assert r.returncode == 0 and "1 row in, 1 on the worklist, 0 refused" in r.stdout
+    r = dols_sim("triage", str(src), "--columns", str(tmp_path / "none.toml"))
+    assert r.returncode == 2 and "mapping file not found" in r.stderr

@@ -52,8 +52,10 @@ def test_blank_form_is_unscreened_not_low(rules: Rules) -> None:
     s = screen(cols, rules.criteria)
     assert s.band.tolist() == [rules.criteria.no_criterion_band]
     missing = s.missing_information()[0].split("; ")
-    # every screening field is listed, except the renewal-only one on a first request
-    assert set(missing) == set(FLAGS) - {"change_since_last_authorisation"}
+    # every screening field is listed, except the renewal-only one on a first request and the optional
+    # ones (a question many forms do not ask is never missing information)
+    optional = set(rules.criteria.inputs.optional)
+    assert optional and set(missing) == set(FLAGS) - {"change_since_last_authorisation"} - optional
 
 
 def test_one_blank_blocks_low_but_not_high(rules: Rules) -> None:
@@ -165,3 +167,39 @@ def test_renewal_no_change_with_blanks_is_not_low(rules: Rules) -> None:
         columns(request_type="renewal", change_since_last_authorisation=NO, restraint=UNKNOWN), rules.criteria
     )
     assert s.band.tolist() == ["unscreened"]
+
+
+@pytest.mark.parametrize(
+    "restriction",
+    ["restraint", "sedation_or_covert_medication", "one_to_one", "contact_restrictions", "move_considered"],
+)
+def test_settled_no_objection_never_fires_beside_a_restriction(rules: Rules, restriction: str) -> None:
+    """Issue 11: "no more than supervision" must not be said of a person restrained, sedated, on 1:1, with
+    contact restricted or facing a move (it fired beside sedation, 1:1 and a planned move)."""
+    s = screen(columns(**{restriction: YES}), rules.criteria)
+    assert "settled_no_objection" not in s.reasons()[0].split("; ")
+    assert s.band.tolist() == ["high"]
+    assert "settled_no_objection" in screen(columns(), rules.criteria).reasons()[0]
+
+
+@pytest.mark.parametrize(
+    ("flag", "band"),
+    [
+        ("safeguarding_concern", "high"),
+        ("challenge_raised", "high"),
+        ("no_one_to_consult", "medium"),
+        ("representative_not_in_place", "medium"),
+    ],
+)
+def test_optional_adass_items_raise_the_band_when_yes(rules: Rules, flag: str, band: str) -> None:
+    s = screen(columns(**{flag: YES}), rules.criteria)
+    assert s.band.tolist() == [band] and flag in s.reasons()[0].split("; ")
+
+
+def test_optional_items_blank_or_absent_are_never_missing(rules: Rules) -> None:
+    blank = columns(**dict.fromkeys(rules.criteria.inputs.optional, UNKNOWN))
+    absent = {k: v for k, v in columns().items() if k not in rules.criteria.inputs.optional}
+    for cols in (blank, absent):
+        s = screen(cols, rules.criteria)
+        assert s.band.tolist() == ["low"]  # a low band is still given
+        assert s.missing_information().tolist() == [""]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import AS_OF, csv_bytes, make_rows
+from triage.columns import map_columns
 from triage.errors import InputFileError
 from triage.export import neutralise, to_csv_bytes, to_xlsx_bytes
 from triage.ingest import read_export
@@ -79,7 +80,7 @@ def test_duplicate_ids_refuse_every_row_sharing_them_and_name_the_others() -> No
 
 
 def test_all_problems_of_a_row_are_listed_once() -> None:
-    result = run(csv_bytes(make_rows({"age": "12", "setting": "ward", "received_date": "yesterday"})))
+    result = run(csv_bytes(make_rows({"age": "12", "setting": "hospice", "received_date": "yesterday"})))
     assert len(result.rejects) == 1
     msg = result.rejects["problems"][0]
     assert "age" in msg and "setting" in msg and "received_date" in msg
@@ -165,17 +166,21 @@ def test_xlsx_round_trip_with_excel_dates() -> None:
     [
         (b"", "x.csv", "empty"),
         (b"   \n\n", "x.csv", "empty"),
-        (b"id,date\n1,2\n", "x.csv", "no application_id or received_date column"),
+        (b"id,date\n1,2\n", "x.csv", "no application_id or received_date or setting or request_type column"),
         (b"application_id,received_date\n", "x.csv", "no application rows"),
         (b"PK\x03\x04garbage", "x.xlsx", "not a readable .xlsx"),
         (b"\xd0\xcf\x11\xe0old", "x.xls", "old-style .xls"),
         (b"{}", "x.json", "expected a .csv or .xlsx"),
-        (b"application_id,Application ID,received_date\n", "x.csv", "both mean application_id"),
+        (
+            b"application_id,Application ID,received_date\n1,1,2026-01-01\n",
+            "x.csv",
+            "both mean application_id",
+        ),
     ],
 )
 def test_unusable_files_are_one_clear_error(data: bytes, name: str, message: str) -> None:
     with pytest.raises(InputFileError, match=message):
-        read_export(data, name)
+        map_columns(read_export(data, name))
 
 
 def test_missing_file() -> None:
@@ -201,7 +206,7 @@ def test_no_header_row_error_does_not_echo_a_persons_details() -> None:
         b"DOLS-1,2026-11-01,Jane Smith,NHS 943 476 5919,care_home\nDOLS-2,2026-11-02,Joe Bloggs,x,hospital\n"
     )
     with pytest.raises(InputFileError) as err:
-        read_export(data, "nohdr.csv")
+        map_columns(read_export(data, "nohdr.csv"))
     message = str(err.value)
     assert "header row" in message
     for detail in ("DOLS-1", "Jane", "943", "2026-11-01"):
@@ -234,3 +239,23 @@ def test_trailing_commas_are_not_surplus_fields_on_either_reader() -> None:
     result = run(("\n".join(lines) + "\n").encode())
     assert list(result.rejects["row"]) == [3]
     assert result.rejects.loc[0, "_extra_fields"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("age", "route"),
+    [("17", "for a 16 or 17 year old, apply to the Court of Protection"), ("16", "Court of Protection"),
+     ("15", "the High Court, under its inherent jurisdiction"), ("4", "High Court")],
+)  # fmt: skip
+def test_under_18_refusal_names_the_right_route(age: str, route: str) -> None:
+    problem = run(csv_bytes(make_rows({"age": age}))).rejects["problems"][0]
+    assert route in problem and "; " not in problem  # one problem: the rejects summary splits on "; "
+    if int(age) < 16:
+        assert "Court of Protection apply" in problem  # neither the DoLS nor the Court of Protection
+
+
+def test_two_digit_years_and_month_names_are_dates() -> None:
+    rows = make_rows(
+        {"received_date": "01/03/26"}, {"received_date": "02-Mar-2026"}, {"received_date": "3 March 2026"}
+    )
+    w = run(csv_bytes(rows)).worklist.sort_values("application_id")
+    assert [d.isoformat()[:10] for d in w["received_date"]] == ["2026-03-01", "2026-03-02", "2026-03-03"]
