@@ -277,19 +277,33 @@ def plan(
     precision: PrecisionOpt = None,
     kpi: KpiOpt = None,
     max_reps: MaxReps = 500,
+    keep_up_: Annotated[
+        bool,
+        typer.Option(
+            "--keep-up",
+            help="Give mental health assessors and authorisers (if not varied) enough time for the "
+            "biggest option, so they do not hold up decisions",
+        ),
+    ] = False,
     set_: SetOption = None,
 ) -> None:
     """The cheapest option in the --vary ranges that clears the backlog by --clear-by often enough."""
     from presentation.formats import plural
     from presentation.options import plan_headline, plan_table, relief_sentence, search_sentence
     from simulation.metrics import STAFF_GROUPS
-    from simulation.plan import Planner, write_plan
+    from simulation.plan import Planner, keep_up, write_plan
     from simulation.sweep import parse_vary
 
     by = _date(clear_by)
     wanted = precision_from(precision, kpi, max_reps, reps)
     admitted = admitted_from(scenario, set_)
     ranges = dict(parse_vary(v) for v in vary)
+    console = _console()
+    if keep_up_:
+        levels = keep_up(admitted.scenario, ranges)
+        admitted = admitted_from(scenario, [*(set_ or []), *(f"{k}={v}" for k, v in levels.items())])
+        said = " and ".join(f"{k} {v:g}" for k, v in levels.items())
+        console.print(f"--keep-up: {said} (enough for the biggest option)")
     with running(executor, workers, scheduler, "Planning", None) as (pool, bar):
         planner = Planner(
             admitted,
@@ -307,7 +321,6 @@ def plan(
         finally:
             planner.close()
     paths = write_plan(result, out)
-    console = _console()
     currency = admitted.scenario.costs.currency
     console.print(plan_headline(result, currency))
     if result.answer is not None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from page.about_tab import about_tab
+from page.options_tab import options_tab
 from page.scenario_tab import scenario_tab
 from page.triage_tab import triage_tab
 
-TABS = {"Triage": triage_tab, "Scenario": scenario_tab, "About": about_tab}
+TABS = {"Triage": triage_tab, "Scenario": scenario_tab, "Options": options_tab, "About": about_tab}
 
 
 def main() -> None:

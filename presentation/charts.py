@@ -220,4 +220,4 @@ def option_heat_map(
         marked = data[(data["x"] == answer[x[0]]) & (data["y"] == answer[y[0]])]
         outline = alt.Chart(marked).mark_rect(fill=None, stroke="#111", strokeWidth=3)
         layers.append(outline.encode(x=alt.X("x:O", sort=xs), y=alt.Y("y:O", sort=ys)))
-    return alt.LayerChart(layer=layers)
+    return alt.LayerChart(layer=layers).properties(height=max(160, 44 * len(ys)))

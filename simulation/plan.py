@@ -38,9 +38,19 @@ from simulation.evaluator import KpiRow, Option
 from simulation.executors import Workers
 from simulation.plan_result import Evaluation, PlanResult, build_result, cleared_by
 
-__all__ = ["Evaluation", "PlanResult", "Planner", "cleared_by", "plan", "plan_scenario", "write_plan"]
+__all__ = [
+    "Evaluation",
+    "PlanResult",
+    "Planner",
+    "add_months",
+    "cleared_by",
+    "keep_up",
+    "plan",
+    "plan_scenario",
+    "write_plan",
+]
 from simulation.precision import Precision
-from simulation.scenario import Scenario, ScenarioError
+from simulation.scenario import MONTH_DAYS, Scenario, ScenarioError
 from simulation.scenario_file import with_values
 from simulation.sweep import as_admitted, evaluator_for, manifest_for
 
@@ -91,6 +101,36 @@ def capacity_keys(vary: Mapping[str, Sequence[Any]]) -> dict[str, list[float]]:
     if not out:
         raise ScenarioError("plan: give at least one --vary key.path=lo..hi to search")
     return out
+
+
+#: Keys of the BIA stage's capacity, and of the groups after it that :func:`keep_up` sizes.
+BIA_KEYS = ("staffing.bia_fte", "staffing.independent_bia_per_month")
+LATER_GROUPS = ("staffing.mental_health_assessors", "staffing.authorisers")
+#: :func:`keep_up` leaves this much slack, so random peaks do not make a queue.
+HEADROOM = 1.1
+
+
+def keep_up(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> dict[str, float]:
+    """Mental health assessors and authorisers enough for the biggest BIA option of ``vary`` (rounded up
+    to half an FTE, never below the scenario's), so a plan over BIA capacity is not held up by them.
+
+    Why: each application needs all three steps, so if only BIA capacity grows, the next group soon binds
+    and nothing in a BIA range clears; a commissioner asking "how many BIAs" means "with the rest keeping
+    up". The levels are worked out from the mean hours per assessment and each group's productive hours.
+    """
+    s = scenario.staffing
+    weeks = MONTH_DAYS / 7
+    fte = float(max(vary[BIA_KEYS[0]])) if BIA_KEYS[0] in vary else s.bia_fte
+    bought = float(max(vary[BIA_KEYS[1]])) if BIA_KEYS[1] in vary else s.independent_bia_per_month
+    per_month = fte * s.bia_productive_hours_per_week * weeks / s.bia_hours_per_assessment.mean + bought
+    mha_hours = per_month * s.mha_hours_per_assessment.mean
+    sign_off_hours = per_month * s.authoriser_hours_per_sign_off.mean
+    need = {
+        LATER_GROUPS[0]: mha_hours / (s.mha_productive_hours_per_week * weeks),
+        LATER_GROUPS[1]: sign_off_hours / (s.authoriser_productive_hours_per_week * weeks),
+    }
+    now = {LATER_GROUPS[0]: s.mental_health_assessors, LATER_GROUPS[1]: s.authorisers}
+    return {k: max(now[k], math.ceil(v * HEADROOM * 2) / 2) for k, v in need.items() if k not in vary}
 
 
 class Planner:

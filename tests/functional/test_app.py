@@ -205,3 +205,36 @@ def test_scenarios_the_page_cannot_run_are_a_message(overrides: list[str], messa
     scenario = with_overrides(load_scenario(ROOT / "scenarios" / "example-council.toml"), overrides)
     with pytest.raises(DolsSimError, match=message):
         admit(scenario, read_files=False)
+
+
+def test_options_tab_answers_as_the_library(page: AppTest) -> None:
+    """The Options tab's cheapest option, chance, cost and heat map are the library's plan for the same
+    question (the other staff groups sized to keep up, as the page's default)."""
+    from datetime import date as day
+
+    from presentation.formats import money
+    from simulation.plan import keep_up, plan
+
+    open_tab(page, "Options")
+    page.date_input(key="opt_clear_by").set_value(day(2026, 10, 1))
+    for key, value in {
+        "opt_fte_from": 6.0, "opt_fte_to": 14.0, "opt_fte_step": 4.0,
+        "opt_bought_from": 0.0, "opt_bought_to": 400.0, "opt_bought_step": 200.0,
+        "opt_reps": 3,
+    }.items():  # fmt: skip
+        page.number_input(key=key).set_value(value)
+    page.button[0].click().run()
+    assert not page.exception, page.exception
+    vary = {"staffing.bia_fte": [6.0, 10.0, 14.0], "staffing.independent_bia_per_month": [0.0, 200.0, 400.0]}
+    example = load_scenario(ROOT / "scenarios" / "example-council.toml")
+    from simulation.scenario_file import with_values
+
+    lib = plan(with_values(example, keep_up(example, vary)), day(2026, 10, 1), vary, reps=3, seed=42)
+    assert lib.answer is not None
+    cost = lib.answer.mean("cost_total")
+    assert metric(page, "Cost to 2026-10-01") == money(cost)
+    assert metric(page, "Chance of clearing by 2026-10-01") == f"{lib.answer.probability:.0%}"
+    assert metric(page, "Cheapest option") == ", ".join(f"{v:g}" for v in lib.answer.option.as_dict.values())
+    assert len(page.get("vega_lite_chart")) >= 2  # the heat map and the answer's backlog
+    page.radio(key="opt_measure").set_value("Cost to the date").run()
+    assert not page.exception and metric(page, "Cost to 2026-10-01") == money(cost)  # kept, not rerun
