@@ -112,14 +112,19 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def _rich(frame: pd.DataFrame, title: str) -> Any:
+def _rich(frame: pd.DataFrame, title: str, stack: bool = False) -> Any:
+    """A frame of text as a rich table; ``stack``: key paths and CIs on a line of their own (narrow)."""
     from rich.table import Table
 
     table = Table(title=title)
+    cells = [[str(v).replace(" (", "\n(", 1) if stack else str(v) for v in row] for row in frame.values]
     for i, column in enumerate(frame.columns):
-        table.add_column(str(column), justify="left" if i == 0 else "right")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
+        name = str(column).replace(".", ".\n") if stack else str(column)
+        lines = [*(line for row in cells for line in row[i].splitlines()), *name.split()]
+        widest = max((len(line) for line in lines), default=1)
+        table.add_column(name, justify="left" if i == 0 else "right", min_width=widest)
+    for row in cells:
+        table.add_row(*row)
     return table
 
 
@@ -182,7 +187,7 @@ def sweep(
     console = _console()
     currency = admitted.scenario.costs.currency
     title = f"{admitted.scenario.name}: {options} options x {reps} replications, mean (95% CI)"
-    console.print(_rich(sweep_table(results.summary, list(ranges), currency=currency), title))
+    console.print(_rich(sweep_table(results.summary, list(ranges), currency=currency), title, stack=True))
     _precision_lines(console, wanted, results.precision)
     _written(console, out, paths)
 
@@ -325,7 +330,7 @@ def plan(
     console.print(plan_headline(result, currency))
     if result.answer is not None:
         title = f"The cheapest options ({plural(result.reps, 'replication')} each, seed {seed})"
-        console.print(_rich(plan_table(result, currency), title))
+        console.print(_rich(plan_table(result, currency), title, stack=True))
         group = result.binding_staff_group
         if group:
             console.print(f"In the cheapest option, {STAFF_GROUPS[group]} are the binding constraint.")

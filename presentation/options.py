@@ -19,12 +19,7 @@ if TYPE_CHECKING:
     from simulation.plan import Evaluation, PlanResult
 
 #: What a sweep's table shows per option by default (the commissioner's questions).
-SWEEP_KPIS: tuple[str, ...] = (
-    "cleared_within_horizon",
-    "weeks_to_clear",
-    "unauthorised_person_days",
-    "cost_total",
-)
+SWEEP_KPIS: tuple[str, ...] = ("cleared_within_horizon", "unauthorised_person_days", "cost_total")
 
 
 def show(value: Any) -> str:
