@@ -170,8 +170,9 @@ def sweep(
     set_: SetOption = None,
 ) -> None:
     """Run every combination of the --vary values; tidy replications.csv and summary.csv in --out."""
+    from presentation.formats import plural
     from presentation.options import sweep_table
-    from simulation.sweep import grid, parse_vary, sweep, write_tidy
+    from simulation.sweep import Execution, grid, parse_vary, sweep, write_tidy
 
     if not vary:
         raise DolsSimError("--vary: give at least one key.path=values to sweep")
@@ -180,13 +181,13 @@ def sweep(
     ranges = dict(parse_vary(v) for v in vary)
     options = len(grid(ranges))
     with running(executor, workers, scheduler, f"Sweeping {options} options", options * reps) as (pool, bar):
-        results = sweep(
-            admitted, ranges, reps, seed, workers=pool, out=out, resume=resume, precision=wanted, progress=bar
-        )
+        results = sweep(admitted, ranges, reps, seed, Execution(pool, out, resume, wanted, bar))
     paths = write_tidy(results.replications, results.summary, results.manifest, out)
     console = _console()
     currency = admitted.scenario.costs.currency
-    title = f"{admitted.scenario.name}: {options} options x {reps} replications, mean (95% CI)"
+    counts = sorted({s.reps for s in results.precision}) if results.precision else [reps]
+    each = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    title = f"{admitted.scenario.name}: {plural(options, 'option')} x {each} replications, mean (95% CI)"
     console.print(_rich(sweep_table(results.summary, list(ranges), currency=currency), title, stack=True))
     _precision_lines(console, wanted, results.precision)
     _written(console, out, paths)
@@ -213,7 +214,7 @@ def compare(
     from presentation.tables import comparison_table
     from simulation.compare_options import compare_options
     from simulation.scenario_file import load_scenario, with_overrides
-    from simulation.sweep import write_tidy
+    from simulation.sweep import Execution, write_tidy
 
     wanted = precision_from(precision, kpi, max_reps, reps)
     base = admitted_from(scenario, set_)
@@ -223,9 +224,7 @@ def compare(
         named[_unique(path, named)] = with_overrides(option, set_) if set_ else option
     total = (len(named) + 1) * reps
     with running(executor, workers, scheduler, f"Comparing {len(named)} options", total) as (pool, bar):
-        result = compare_options(
-            base, named, reps, seed, workers=pool, out=out, resume=resume, precision=wanted, progress=bar
-        )
+        result = compare_options(base, named, reps, seed, Execution(pool, out, resume, wanted, bar))
     paths = write_tidy(
         result.replications, result.summary, result.manifest, out, {"comparison.csv": result.comparison}
     )
@@ -296,8 +295,8 @@ def plan(
     from presentation.formats import plural
     from presentation.options import plan_headline, plan_table, relief_sentence, search_sentence
     from simulation.metrics import STAFF_GROUPS
-    from simulation.plan import Planner, keep_up, write_plan
-    from simulation.sweep import parse_vary
+    from simulation.plan import keep_up, plan, write_plan
+    from simulation.sweep import Execution, parse_vary
 
     by = _date(clear_by)
     wanted = precision_from(precision, kpi, max_reps, reps)
@@ -310,21 +309,16 @@ def plan(
         said = " and ".join(f"{k} {v:g}" for k, v in levels.items())
         console.print(f"--keep-up: {said} (enough for the biggest option)")
     with running(executor, workers, scheduler, "Planning", None) as (pool, bar):
-        planner = Planner(
+        result = plan(
             admitted,
             by,
+            ranges,
             target=target,
             confidence=confidence,
             reps=reps,
             seed=seed,
-            workers=pool,
-            out=out,
-            resume=resume,
+            run=Execution(pool, out, resume, wanted, bar),
         )
-        try:
-            result = planner.plan(ranges, precision=wanted, progress=bar)
-        finally:
-            planner.close()
     paths = write_plan(result, out)
     currency = admitted.scenario.costs.currency
     console.print(plan_headline(result, currency))

@@ -27,6 +27,7 @@ from simulation.metrics import STAFF_GROUPS
 from simulation.plan import Planner, PlanResult, add_months, keep_up
 from simulation.scenario import Scenario
 from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_values
+from simulation.sweep import Execution
 from triage.errors import DolsSimError
 
 FTE, BOUGHT = "staffing.bia_fte", "staffing.independent_bia_per_month"
@@ -142,7 +143,6 @@ def _find(
     try:
         scenario = with_values(base, keep_up(base, vary)) if keep else base
         admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
-        workers = Workers(replication_pool(), "processes", os.cpu_count() or 1)
         total = len(vary[FTE]) * len(vary[BOUGHT]) * reps
         counted = [0]
 
@@ -150,8 +150,9 @@ def _find(
             counted[0] += 1
             bar.progress(min(1.0, counted[0] / total), text=f"Replication {counted[0]:,} of {total:,}")
 
+        run = Execution(Workers(replication_pool(), "processes", os.cpu_count() or 1))
         planner = Planner(
-            admitted, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, workers=workers
+            admitted, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run
         )
         planner.evaluator.on_result = tick
         # The whole grid first (the heat map): the search then finds its replications already run.

@@ -9,30 +9,19 @@ is better or worse with 95% confidence, or not clearly different.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from simulation.admission import Admitted
 from simulation.compare import COMPARED_KPIS, paired_comparison, unpaired_interval, verdict
-from simulation.evaluator import Option, run_grid
-from simulation.executors import Workers
+from simulation.evaluator import Option
 from simulation.metrics import kpi_info
-from simulation.precision import Precision, Settled, settle
+from simulation.precision import Settled
 from simulation.scenario import Scenario, ScenarioError
-from simulation.sweep import (
-    ReplicationCounter,
-    as_admitted,
-    evaluator_for,
-    manifest_for,
-    precision_manifest,
-    tidy,
-)
+from simulation.sweep import SERIAL, Execution, as_admitted, run_options, tidy
 
 BASELINE = "baseline"
 #: comparison.csv names the option in ``option``, so the two means are ``baseline_mean`` and ``option_mean``.
@@ -96,59 +85,30 @@ def compare_options(
     options: Mapping[str, Scenario],
     reps: int,
     seed: int,
-    *,
+    run: Execution = SERIAL,
     kpis: Sequence[str] = COMPARED_KPIS,
-    workers: Workers | None = None,
-    out: Path | str | None = None,
-    resume: bool = False,
-    precision: Precision | None = None,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run the baseline and each option (name -> scenario) ``reps`` times at ``seed`` and compare.
 
-    With ``precision``, all of them gain replications together (so they stay paired) until every one
-    has the named KPIs that precise.
+    ``run``: workers, journal, progress; with its ``precision``, all of them gain replications together
+    (so they stay paired) until every one has the named KPIs that precise.
     """
     if reps < 2:
         raise ScenarioError(f"--reps: a comparison needs >= 2 replications, got {reps}")
     if not options:
         raise ScenarioError("compare: give at least one option besides the baseline")
     base = as_admitted(baseline)
-    started, clock = datetime.now(UTC), time.perf_counter()
     everyone = [Option(label=BASELINE, scenario=base.scenario)] + [
         Option(label=name, scenario=s) for name, s in options.items()
     ]
-    counter = ReplicationCounter(progress, len(everyone) * reps)
-    evaluator = evaluator_for(base, seed, workers, out, resume, counter.tick)
-    evaluator.check(everyone)
-    counter.done = sum(evaluator.has(o, i) for o in everyone for i in range(reps))
-    settled = None
-    try:
-        if precision is None:
-            run_grid(evaluator, everyone, [reps] * len(everyone))
-            n = reps
-        else:
-            settled = settle(evaluator, [everyone], reps, precision)[0]
-            n = settled.reps
-    finally:
-        if evaluator.journal is not None:
-            evaluator.journal.close()
-    replications, summary = tidy(evaluator, everyone, [n] * len(everyone), [])
+    named = {o.label: o.scenario.name for o in everyone[1:] if o.scenario is not None}
+    ran = run_options(base, seed, everyone, reps, run, [list(range(len(everyone)))], {"options": named})
+    replications, summary = tidy(ran.evaluator, everyone, ran.counts, [])
     by_option = {
         name: part.drop(columns="option") for name, part in replications.groupby("option", sort=False)
     }
     rows = []
     for option in everyone[1:]:
         rows += _pairs(by_option[BASELINE], by_option[option.label], option.label, kpis)
-    manifest = manifest_for(
-        base,
-        seed,
-        workers,
-        started,
-        clock,
-        options={o.label: o.scenario.name for o in everyone[1:] if o.scenario is not None},
-        reps=reps,
-        replications_run=evaluator.computed,
-        precision=precision_manifest(precision, [settled] if settled else None),
-    )
-    return Comparison(replications, summary, pd.DataFrame(rows), manifest, settled)
+    settled = ran.settled[0] if ran.settled else None
+    return Comparison(replications, summary, pd.DataFrame(rows), ran.manifest, settled)

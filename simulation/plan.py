@@ -35,7 +35,6 @@ from typing import Any
 from simulation.admission import Admitted
 from simulation.applications import add_months
 from simulation.evaluator import KpiRow, Option
-from simulation.executors import Workers
 from simulation.plan_result import Evaluation, PlanResult, build_result, cleared_by
 
 __all__ = [
@@ -49,10 +48,9 @@ __all__ = [
     "plan_scenario",
     "write_plan",
 ]
-from simulation.precision import Precision
 from simulation.scenario import MONTH_DAYS, Scenario, ScenarioError
 from simulation.scenario_file import with_values
-from simulation.sweep import as_admitted, evaluator_for, manifest_for
+from simulation.sweep import SERIAL, Execution, as_admitted, evaluator_for, manifest_for
 
 Index = tuple[int, ...]
 #: Replications that rank the candidates by cost (cost varies little between replications, and every
@@ -149,10 +147,7 @@ class Planner:
         confidence: float = 0.9,
         reps: int = 20,
         seed: int = 42,
-        workers: Workers | None = None,
-        out: Path | str | None = None,
-        resume: bool = False,
-        on_result: Callable[[], None] | None = None,
+        run: Execution = SERIAL,
     ) -> None:
         if not 0 < confidence <= 1:
             raise ScenarioError(f"--confidence: must be in (0, 1], e.g. 0.9, got {confidence}")
@@ -167,8 +162,8 @@ class Planner:
         self.needed = needed_to_clear(confidence, reps)
         self.cost_reps = min(reps, COST_REPS)
         self.days_to_date = (clear_by - admitted.scenario.horizon.start_date).days
-        self.workers = workers
-        self.evaluator = evaluator_for(admitted, seed, workers, out, resume, on_result)
+        self.run = run
+        self.evaluator = evaluator_for(admitted, seed, run, None)
         self.evaluated: dict[Option, Evaluation] = {}
         self.inferences_checked = 0
         self.inferences_wrong = 0
@@ -262,22 +257,17 @@ class Planner:
             out.append(Evaluation.of(option, index, runs, {}, self.days_to_date, n, self.confidence))
         return out
 
-    def plan(
-        self,
-        vary: Mapping[str, Sequence[Any]],
-        *,
-        precision: Precision | None = None,
-        progress: Callable[[int, int], None] | None = None,
-    ) -> PlanResult:
-        """Search the ranges for the cheapest option that clears by the date often enough."""
+    def plan(self, vary: Mapping[str, Sequence[Any]]) -> PlanResult:
+        """Search the ranges for the cheapest option that clears by the date often enough (``run``'s
+        progress: options searched; its precision: for the answer and runners-up)."""
         started, clock = datetime.now(UTC), time.perf_counter()
-        search = _Search(self, capacity_keys(vary), progress)
+        search = _Search(self, capacity_keys(vary), self.run.progress)
         search.run()
-        result = build_result(self, search, precision)
+        result = build_result(self, search, self.run.precision)
         manifest = manifest_for(
             self.admitted,
             self.evaluator.seed,
-            self.workers,
+            self.run.workers,
             started,
             clock,
             grid=search.dims,
@@ -394,27 +384,13 @@ def plan(
     confidence: float = 0.9,
     reps: int = 20,
     seed: int = 42,
-    workers: Workers | None = None,
-    out: Path | str | None = None,
-    resume: bool = False,
-    precision: Precision | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    run: Execution = SERIAL,
 ) -> PlanResult:
     """The cheapest option in ``vary``'s ranges that gets the backlog below ``target`` (the scenario's
     if None) by ``clear_by`` in at least ``confidence`` of ``reps`` replications (see the module)."""
-    planner = Planner(
-        scenario,
-        clear_by,
-        target=target,
-        confidence=confidence,
-        reps=reps,
-        seed=seed,
-        workers=workers,
-        out=out,
-        resume=resume,
-    )
+    planner = Planner(scenario, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run)
     try:
-        return planner.plan(vary, precision=precision, progress=progress)
+        return planner.plan(vary)
     finally:
         planner.close()
 

@@ -168,16 +168,28 @@ def manifest_for(
     }
 
 
+@dataclass(frozen=True)
+class Execution:
+    """How replications run: on which workers (from :func:`simulation.executors.open_executor`; serial
+    if None), journaled into which folder (``out``, reading what finished there with ``resume``), to
+    what precision (None: the replications asked), reporting ``progress(done, total)`` as they go."""
+
+    workers: Workers | None = None
+    out: Path | str | None = None
+    resume: bool = False
+    precision: Precision | None = None
+    progress: Callable[[int, int], None] | None = None
+
+
+SERIAL = Execution()
+
+
 def evaluator_for(
-    base: Admitted,
-    seed: int,
-    workers: Workers | None,
-    out: Path | str | None,
-    resume: bool,
-    on_result: Callable[[], None] | None,
+    base: Admitted, seed: int, run: Execution, on_result: Callable[[], None] | None
 ) -> Evaluator:
-    """An evaluator on ``workers``, journaling into ``out`` (and reading what finished, with ``resume``)."""
-    journal = Journal(out, fingerprint(base, seed), resume=resume) if out is not None else None
+    """An evaluator on the run's workers, journaling into its ``out`` folder."""
+    journal = Journal(run.out, fingerprint(base, seed), resume=run.resume) if run.out is not None else None
+    workers = run.workers
     return Evaluator(
         base,
         seed,
@@ -186,6 +198,62 @@ def evaluator_for(
         journal=journal,
         on_result=on_result,
     )
+
+
+@dataclass(frozen=True)
+class Ran:
+    """Options run: the evaluator holding their replications, how many each has, where precision mode
+    stopped (per group), and what the manifest records."""
+
+    evaluator: Evaluator
+    counts: list[int]
+    settled: list[Settled] | None
+    manifest: dict[str, Any]
+
+
+def run_options(
+    base: Admitted,
+    seed: int,
+    options: Sequence[Option],
+    reps: int,
+    run: Execution,
+    groups: Sequence[Sequence[int]],
+    record: Mapping[str, Any],
+) -> Ran:
+    """Run ``reps`` replications of each option, or, with the run's precision, until each group of
+    options (indices; a group keeps the same replications) is that precise; the journal is closed after,
+    whatever happens. ``record``: more for the manifest."""
+    started, clock = datetime.now(UTC), time.perf_counter()
+    counter = ReplicationCounter(run.progress, len(options) * reps)
+    evaluator = evaluator_for(base, seed, run, counter.tick)
+    evaluator.check(options)
+    counter.done = sum(evaluator.has(o, i) for o in options for i in range(reps))
+    settled = None
+    try:
+        if run.precision is None:
+            run_grid(evaluator, options, [reps] * len(options))
+            counts = [reps] * len(options)
+        else:
+            settled = settle(evaluator, [[options[i] for i in g] for g in groups], reps, run.precision)
+            counts = [0] * len(options)
+            for group, done in zip(groups, settled, strict=True):
+                for i in group:
+                    counts[i] = done.reps
+    finally:
+        if evaluator.journal is not None:
+            evaluator.journal.close()
+    manifest = manifest_for(
+        base,
+        seed,
+        run.workers,
+        started,
+        clock,
+        **record,
+        reps=reps,
+        replications_run=evaluator.computed,
+        precision=precision_manifest(run.precision, settled),
+    )
+    return Ran(evaluator, counts, settled, manifest)
 
 
 def as_admitted(scenario: Scenario | Admitted) -> Admitted:
@@ -197,55 +265,19 @@ def sweep(
     vary: Mapping[str, Sequence[Any]],
     reps: int,
     seed: int,
-    *,
-    workers: Workers | None = None,
-    out: Path | str | None = None,
-    resume: bool = False,
-    precision: Precision | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    run: Execution = SERIAL,
 ) -> SweepResults:
-    """Run every combination of ``vary`` (key path -> values) ``reps`` times at ``seed``.
-
-    ``workers``: an executor from :func:`simulation.executors.open_executor` (serial if None). ``out``:
-    a folder to journal replications into as they finish (``resume``: skip those already there).
-    ``precision``: add replications per option until its KPIs are that precise (``reps`` is then the
-    least). ``progress(done, total)`` after each replication run.
-    """
+    """Run every combination of ``vary`` (key path -> values) ``reps`` times at ``seed``, as ``run``
+    says (workers, journal, precision: then ``reps`` is the least per option, progress)."""
     if reps < 1:
         raise ScenarioError(f"--reps: must be >= 1, got {reps}")
     base = as_admitted(scenario)
     options = grid(vary)
-    started, clock = datetime.now(UTC), time.perf_counter()
-    total = len(options) * reps
-    counter = ReplicationCounter(progress, total)
-    evaluator = evaluator_for(base, seed, workers, out, resume, counter.tick)
-    evaluator.check(options)
-    counter.done = sum(evaluator.has(o, i) for o in options for i in range(reps))
-    try:
-        settled = None
-        if precision is None:
-            run_grid(evaluator, options, [reps] * len(options))
-            counts = [reps] * len(options)
-        else:
-            settled = settle(evaluator, [[o] for o in options], reps, precision)
-            counts = [s.reps for s in settled]
-    finally:
-        if evaluator.journal is not None:
-            evaluator.journal.close()
-    replications, summary = tidy(evaluator, options, counts, list(vary))
-    manifest = manifest_for(
-        base,
-        seed,
-        workers,
-        started,
-        clock,
-        grid={k: list(v) for k, v in vary.items()},
-        options=len(options),
-        reps=reps,
-        replications_run=evaluator.computed,
-        precision=precision_manifest(precision, settled),
-    )
-    return SweepResults(replications, summary, manifest, settled)
+    groups = [[i] for i in range(len(options))]
+    grid_ = {k: list(v) for k, v in vary.items()}
+    ran = run_options(base, seed, options, reps, run, groups, {"grid": grid_, "options": len(options)})
+    replications, summary = tidy(ran.evaluator, options, ran.counts, list(vary))
+    return SweepResults(replications, summary, ran.manifest, ran.settled)
 
 
 class ReplicationCounter:

@@ -12,6 +12,7 @@ import pytest
 from simulation.plan import Planner, plan, plan_horizon, plan_scenario, write_plan
 from simulation.scenario import ScenarioError
 from simulation.scenario_file import scenario_from_toml
+from simulation.sweep import Execution
 
 #: A service simple enough to work out by hand (see :func:`test_plan_finds_the_answer_worked_out_by_hand`).
 HAND = """
@@ -72,7 +73,7 @@ def test_plan_finds_the_answer_worked_out_by_hand(tmp_path: Path) -> None:
     clears); (0, 200) at least 200 x 9 x 500 = 900,000. So the answer is 20 FTE and 100 bought a month.
     Relief capacity: 100 + (1,000 - 100) / 12 = 175 a month.
     """
-    result = plan(hand(), CLEAR_BY, VARY, confidence=0.9, reps=10, seed=3, out=tmp_path)
+    result = plan(hand(), CLEAR_BY, VARY, confidence=0.9, reps=10, seed=3, run=Execution(out=tmp_path))
     assert result.feasible and result.answer is not None
     assert result.answer.option.as_dict == {FTE: 20, BOUGHT: 100}
     assert result.answer.probability == 1.0 and result.answer.complete
