@@ -50,8 +50,12 @@ def sweep_table(
     return pd.DataFrame(rows)
 
 
-def _chance(e: Evaluation) -> str:
-    return f"{e.probability:.0%} ({e.cleared} of {plural(e.reps, 'replication')})"
+def _chance(e: Evaluation, reps: int) -> str:
+    """``95% (19 of 20 replications)``; for an option run only until it surely clears, the least it
+    can be: ``at least 90% (18 of 20 replications known to clear)``."""
+    if e.complete:
+        return f"{e.probability:.0%} ({e.cleared} of {plural(e.reps, 'replication')})"
+    return f"at least {e.cleared / reps:.0%} ({e.cleared} of {plural(reps, 'replication')} known to clear)"
 
 
 def plan_table(
@@ -70,7 +74,7 @@ def plan_table(
             {
                 "": role,
                 **{names.get(k, k): show(v) for k, v in e.option.as_dict.items()},
-                "chance of clearing by the date": _chance(e),
+                "chance of clearing by the date": _chance(e, result.reps),
                 f"cost over {plural(result.run_months, 'month')}": money(cost, currency),
                 "cost a year": money(result.per_year(cost), currency),
             }
@@ -90,13 +94,14 @@ def plan_headline(result: PlanResult, currency: str = "GBP", labels: Mapping[str
         top = result.top
         return (
             f"Nothing in the ranges gets the backlog {goal}: even the biggest option "
-            f"({option_text(top.option.as_dict, labels)}) clears in {_chance(top)}{binds}."
+            f"({option_text(top.option.as_dict, labels)}) clears in {_chance(top, result.reps)}{binds}."
         )
     e = result.answer
     cost = e.mean("cost_total")
+    months = plural(result.run_months, "month")
     return (
         f"Cheapest option that gets the backlog {goal}: {option_text(e.option.as_dict, labels)}. "
-        f"Chance {_chance(e)}; cost {money(cost, currency)} over {plural(result.run_months, 'month')} "
+        f"Chance {_chance(e, result.reps)}; cost {money(cost, currency)} over {months} "
         f"from {result.start} (about {money(result.per_year(cost), currency)} a year)."
     )
 

@@ -145,16 +145,18 @@ class Evaluator:
     def ensure(self, pairs: Iterable[tuple[Option, int]]) -> None:
         """Run every (option, replication) not yet known, a window at a time; results stored as they come."""
         todo = [(o, i) for o, i in dict.fromkeys(pairs) if not self.has(o, i)]
-        for _ in self._run(iter(todo)):
+        for _ in self._run(iter(todo), 2 * self.workers):
             pass
 
-    def _run(self, todo: Iterator[tuple[Option, int]]) -> Generator[tuple[Option, int], None, None]:
-        """Submit ``todo`` keeping ``2 x workers`` in flight; yield each pair when its result is stored.
+    def _run(
+        self, todo: Iterator[tuple[Option, int]], window: int
+    ) -> Generator[tuple[Option, int], None, None]:
+        """Submit ``todo`` keeping ``window`` in flight; yield each pair when its result is stored.
 
         A failed replication stops the submitting; those already finished are stored; the error names
         the option and replication. Closing the iterator early cancels whatever has not started.
         """
-        window = 1 if isinstance(self.executor, SerialExecutor) else 2 * self.workers
+        window = 1 if isinstance(self.executor, SerialExecutor) else window
         pending: dict[Future[KpiRow], tuple[Option, int]] = {}
         failure: ReplicationError | None = None
 
@@ -202,7 +204,8 @@ class Evaluator:
         rows: list[KpiRow] = []
         taken: dict[int, KpiRow] = {}
         missing = (i for i in indices if not self.has(option, i))
-        runner = self._run((option, i) for i in missing)
+        # One per worker in flight: work started beyond the decision is lost (a pool cannot stop it).
+        runner = self._run(((option, i) for i in missing), self.workers)
         try:
             for i in indices:
                 if decided(rows):

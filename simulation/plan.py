@@ -56,6 +56,8 @@ Index = tuple[int, ...]
 #: Replications that rank the candidates by cost (cost varies little between replications, and every
 #: candidate has the same ones); the cheapest few then get all theirs.
 COST_REPS = 3
+#: The biggest option is run until this many replications clear (or it cannot reach the share asked).
+SCREEN = 3
 
 
 def needed_to_clear(confidence: float, reps: int) -> int:
@@ -181,6 +183,8 @@ class Planner:
         numbers): a replication that cleared for a smaller option clears here, one that failed for a
         bigger option fails here. A replication with evidence both ways runs."""
         said: dict[int, set[bool]] = {}
+        if not index:
+            return {}
         for other in self.evaluated.values():
             if not other.index or other.index == index:
                 continue
@@ -212,6 +216,18 @@ class Planner:
         todo = [i for i in range(self.reps) if i not in known]
         runs = self.evaluator.in_order(option, todo, decided)
         return self._keep(option, index, {**own, **runs}, known, self.reps)
+
+    def screen(self, option: Option, index: Index) -> Evaluation:
+        """Replications in order until the share asked is out of reach or ``SCREEN`` have cleared."""
+        most_failures = self.reps - self.needed
+        enough = min(self.needed, SCREEN)
+
+        def decided(rows: list[KpiRow]) -> bool:
+            cleared = sum(cleared_by(r, self.days_to_date) for r in rows)
+            return cleared >= enough or len(rows) - cleared > most_failures
+
+        runs = self.evaluator.in_order(option, list(range(self.reps)), decided)
+        return self._keep(option, index, runs, {}, self.reps)
 
     def _keep(
         self, option: Option, index: Index, runs: dict[int, KpiRow], inferred: dict[int, bool], reps: int
@@ -322,9 +338,10 @@ class _Search:
     def run(self) -> None:
         outers = list(itertools.product(*(range(s) for s in self.outer_sizes)))
         total = len(outers) + 1
-        # The biggest option first: if it cannot clear, nothing in the ranges can.
-        top = tuple(s - 1 for s in self.outer_sizes)
-        if not self.feasible(top, self.n_inner - 1):
+        # The biggest option first: if it cannot clear, nothing in the ranges can (a few replications
+        # that clear are enough to go on: the search does not need its verdict otherwise).
+        top = self.full(tuple(s - 1 for s in self.outer_sizes), self.n_inner - 1)
+        if self.planner.screen(self.option(top), top).feasible is False:
             self.frontier = dict.fromkeys(outers)
             if self.progress:
                 self.progress(total, total)

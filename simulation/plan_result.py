@@ -124,12 +124,19 @@ class PlanResult:
     def per_year(self, cost_total: float) -> float:
         return cost_total * 365.25 / self.run_days
 
+    def chance(self, e: Evaluation) -> float:
+        """The share of replications that clear: exact when all were run, else the least it can be
+        (those known to clear, of all ``reps``; a runner-up is run only until it surely clears)."""
+        return e.probability if e.complete else e.cleared / self.reps
+
     def _brief(self, e: Evaluation) -> dict[str, Any]:
         cost = e.mean("cost_total")
         return {
             "option": e.option.as_dict,
-            "probability": e.probability,
-            "replications": e.reps,
+            "probability": self.chance(e),
+            "probability_exact": e.complete,
+            "replications_run": len(e.runs),
+            "outcomes_inferred": len(e.inferred),
             "cost_total": cost,
             "cost_per_year": self.per_year(cost),
         }
@@ -154,7 +161,7 @@ class PlanResult:
             "grid_size": self.grid_size,
             "cost_period": {"from": self.start, "months": self.run_months},
             "runners_up": [self._brief(e) for e in self.runners_up],
-            "biggest_option": self._brief(self.top),
+            "biggest_option": None if self.feasible else self._brief(self.top),
             "relief": self.relief,
             "monotonicity": self.monotonicity,
             "precision": None
@@ -260,31 +267,40 @@ def monotonicity(evaluated: Sequence[Evaluation], days: int, inner: int) -> dict
 
 def pick_finalists(
     planner: Planner, candidates: list[Evaluation]
-) -> tuple[list[Evaluation], list[Evaluation]]:
-    """The cheapest candidates that clear with all their replications (answer and runners-up), and the
-    candidates that were expected to clear (a smaller option did) but did not."""
+) -> tuple[Evaluation | None, list[Evaluation], list[Evaluation]]:
+    """The answer (the cheapest candidate that clears with all its replications run), the runners-up
+    (the next cheapest that clear, as far as it takes to know), and the candidates that were expected to
+    clear (a smaller option did) but did not. Candidates are ranked by cost on the same first
+    replications (common random numbers make that comparison fair)."""
     k = planner.cost_reps
     ranked = sorted(candidates, key=lambda e: (_mean([e.runs[i] for i in range(k)], "cost_total"), e.index))
-    chosen: list[Evaluation] = []
+    answer: Evaluation | None = None
+    runners: list[Evaluation] = []
     unmet: list[Evaluation] = []
     for e in ranked:
-        full = planner.complete(e.option)
-        (chosen if full.feasible else unmet).append(full)
-        if len(chosen) == 1 + RUNNERS_UP:
+        done = planner.complete(e.option) if answer is None else planner.evaluate(e.option, e.index)
+        if not done.feasible:
+            unmet.append(done)
+        elif answer is None:
+            answer = done
+        else:
+            runners.append(done)
+        if len(runners) == RUNNERS_UP:
             break
-    chosen.sort(key=lambda e: (e.mean("cost_total"), e.index))
-    return chosen, unmet
+    return answer, runners, unmet
 
 
 def build_result(planner: Planner, search: _Search, precision: Precision | None) -> PlanResult:
     """Rank the candidates by cost, complete the finalists (and refine them in precision mode)."""
-    finalists, unmet = pick_finalists(planner, search.candidates())
+    answer, runners, unmet = pick_finalists(planner, search.candidates())
+    finalists = [answer, *runners] if answer is not None else []
     settled = None
     if precision is not None and finalists:
         settled = settle(planner.evaluator, [[e.option for e in finalists]], planner.reps, precision)[0]
         finalists = [planner.complete(e.option, settled.reps) for e in finalists]
-    top = planner.complete(search.top_option())
-    answer = finalists[0] if finalists else None
+        answer, runners = finalists[0], finalists[1:]
+    top_option = search.top_option()
+    top = planner.complete(top_option) if answer is None else planner.evaluated[top_option]
     chosen = answer or top
     found = binding_staff_group(chosen.summary())
     scenario = planner.admitted.scenario
@@ -294,7 +310,7 @@ def build_result(planner: Planner, search: _Search, precision: Precision | None)
     return PlanResult(
         feasible=answer is not None,
         answer=answer,
-        runners_up=finalists[1:],
+        runners_up=runners,
         top=top,
         evaluated=evaluated,
         keys=list(search.dims),

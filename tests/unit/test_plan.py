@@ -129,3 +129,25 @@ def test_plan_runs_only_to_the_date_and_rejects_bad_questions() -> None:
         Planner(hand(), CLEAR_BY, confidence=1.5)  # type: ignore[arg-type]
     with pytest.raises(ScenarioError, match=r"option staffing\.bia_fte=-1"):
         plan(hand(), CLEAR_BY, {FTE: [-1, 5]})
+
+
+def test_keep_up_sizes_the_later_groups_for_the_biggest_option() -> None:
+    """The example council at 14 BIA FTE and 400 bought a month: 14 x 22.5 h a week x (30.44 / 7) weeks /
+    12 h an assessment = 114.1, + 400 = 514.1 assessments a month. Mental health assessors: 514.1 x 3 h /
+    (30 h x 4.348 weeks) = 11.82 FTE, x 1.1 = 13.0 -> 13.5 (half FTEs, up); authorisers: 514.1 x 0.75 h /
+    (8 h x 4.348) = 11.08, x 1.1 = 12.2 -> 12.5. A small range needs no more than the scenario has."""
+    from simulation.plan import keep_up
+    from simulation.scenario_file import load_scenario
+    from tests.conftest import EXAMPLE
+
+    example = load_scenario(EXAMPLE)
+    assert keep_up(example, {FTE: [6, 14], BOUGHT: [0, 400]}) == {
+        "staffing.mental_health_assessors": 13.5,
+        "staffing.authorisers": 12.5,
+    }
+    assert keep_up(example, {FTE: [1, 2], BOUGHT: [0]}) == {
+        "staffing.mental_health_assessors": example.staffing.mental_health_assessors,
+        "staffing.authorisers": example.staffing.authorisers,
+    }
+    varied = keep_up(example, {FTE: [14], "staffing.mental_health_assessors": [4, 8]})
+    assert list(varied) == ["staffing.authorisers"]  # a varied group is left as varied
