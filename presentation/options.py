@@ -51,11 +51,14 @@ def sweep_table(
 
 
 def _chance(e: Evaluation, reps: int) -> str:
-    """``95% (19 of 20 replications)``; for an option run only until it surely clears, the least it
-    can be: ``at least 90% (18 of 20 replications known to clear)``."""
+    """``95% (19 of 20 replications)``; ``100% (20 of 20, 12 inferred)`` when some outcomes were carried
+    over from a smaller option; for an option run only until it surely clears, the least it can be:
+    ``at least 90% (18 of 20 known)``."""
     if e.complete:
         return f"{e.probability:.0%} ({e.cleared} of {plural(e.reps, 'replication')})"
-    return f"at least {e.cleared / reps:.0%} ({e.cleared} of {plural(reps, 'replication')} known to clear)"
+    if e.reps >= reps:
+        return f"{e.probability:.0%} ({e.cleared} of {e.reps}, {len(e.inferred)} inferred)"
+    return f"at least {e.cleared / reps:.0%} ({e.cleared} of {reps} known)"
 
 
 def plan_table(

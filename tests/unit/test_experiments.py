@@ -176,3 +176,22 @@ def test_executors_are_named_and_checked() -> None:
         open_executor("dask", None, "tcp://127.0.0.1:9"),
     ):
         pass
+
+
+def test_backlog_bands_stacked_or_grouped_give_the_same_numbers() -> None:
+    """Replications counting the same weeks stack (the fast way); any that do not are grouped: both give
+    the mean and the 5th and 95th percentiles of each week's and band's open count."""
+    import pandas as pd
+
+    from simulation.experiment import _backlog_bands
+
+    def frame(counts: list[int]) -> pd.DataFrame:
+        weeks = len(counts)
+        dates = pd.date_range("2025-04-01", periods=weeks, freq="7D")
+        return pd.DataFrame({"week": range(weeks), "date": dates, "band": "all", "open": counts})
+
+    aligned = _backlog_bands([frame([10, 20]), frame([30, 40]), frame([50, 60])])
+    assert list(aligned["mean"]) == [30.0, 40.0]
+    assert list(aligned["p05"]) == [12.0, 22.0] and list(aligned["p95"]) == [48.0, 58.0]
+    ragged = _backlog_bands([frame([10, 20]), frame([30]), frame([50, 90])])  # week 1: 20 and 90 only
+    assert list(ragged["mean"]) == [30.0, 55.0] and list(ragged["p95"]) == [48.0, 86.5]
