@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from commands.simulation_cmd import ScenarioArg, SetOption, admitted_from
+from commands.simulation_cmd import KpiOpt, MaxReps, PrecisionOpt, ScenarioArg, SetOption, admitted_from
 from triage.errors import DolsSimError
 
 if TYPE_CHECKING:
@@ -45,14 +45,6 @@ Scheduler = Annotated[
 Resume = Annotated[
     bool, typer.Option("--resume", help="Keep the replications already in --out; run only what is missing")
 ]
-PrecisionOpt = Annotated[
-    float | None,
-    typer.Option("--precision", help="Add replications until each --kpi's 95% CI is within this share"),
-]
-KpiOpt = Annotated[
-    str | None, typer.Option("--kpi", help="KPIs for --precision, comma-separated, e.g. cost_total")
-]
-MaxReps = Annotated[int, typer.Option("--max-reps", help="The cap on replications in precision mode")]
 Vary = Annotated[
     list[str],
     typer.Option(

@@ -33,6 +33,7 @@ from triage.errors import DolsSimError
 FTE, BOUGHT = "staffing.bia_fte", "staffing.independent_bia_per_month"
 LABELS = {lever.path: lever.label for lever in LEVERS}
 EXAMPLE_NAME = "The shipped example council"
+TODAY_NAME = "Today's worklist (Triage tab), with the example council's settings"
 MEASURES = {
     "Chance of clearing by the date": "chance",
     "Cost to the date": "cost",
@@ -53,14 +54,19 @@ class Found:
 
 
 def _bases() -> dict[str, tuple[Scenario, pd.DataFrame | None]]:
-    """Scenarios to plan from: each kept run (with the worklist it started from), then the example."""
+    """Scenarios to plan from: each kept run (with the worklist it started from), the example council,
+    and today's worklist (the Triage tab's) with the example council's settings, from its as-of date."""
     out: dict[str, tuple[Scenario, pd.DataFrame | None]] = {}
     worklist = st.session_state.get("worklist")
     for name, run in reversed(list(runs().items())):
         from_worklist = bool(run.results.manifest.get("initial_worklist_rows"))
         out[f"Run: {name}"] = (run.scenario, worklist if from_worklist else None)
-    example = (SCENARIOS / "example-council.toml").read_text(encoding="utf-8")
-    out[EXAMPLE_NAME] = (scenario_from_toml(example, source="example-council.toml"), None)
+    text = (SCENARIOS / "example-council.toml").read_text(encoding="utf-8")
+    example = scenario_from_toml(text, source="example-council.toml")
+    out[EXAMPLE_NAME] = (example, None)
+    if worklist is not None:
+        today = with_values(example, {"horizon.start_date": st.session_state["worklist_as_of"]})
+        out[TODAY_NAME] = (today, worklist)
     return out
 
 

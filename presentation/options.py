@@ -127,10 +127,11 @@ def search_sentence(result: PlanResult) -> str:
     """How much of the grid the search ran, and whether clearing behaved as it assumes."""
     m = result.monotonicity
     broken = m["bigger_did_worse"] + len(m["expected_to_clear_but_did_not"])
+    pairs = plural(m["pairs_checked"], "pair")
     checked = (
         "nothing to cross-check"
         if not m["pairs_checked"]
-        else f"clearing rose with capacity in all {number(m['pairs_checked'], 0)} pairs of options checked"
+        else f"clearing rose with capacity in every pair of options checked ({pairs})"
         if not broken
         else f"WARNING: in {broken} of {number(m['pairs_checked'], 0)} pairs a bigger option cleared less "
         "often (listed in plan.json): a sweep around the answer settles it"

@@ -112,7 +112,8 @@ def first_reached(group_rows: Sequence[list[KpiRow]], precision: Precision, star
     return int(hits[0]) + start if hits.size else None
 
 
-def _widest(group_rows: Sequence[list[KpiRow]], kpis: Sequence[str], n: int) -> dict[str, float]:
+def widest(group_rows: Sequence[list[KpiRow]], kpis: Sequence[str], n: int) -> dict[str, float]:
+    """Each KPI's widest relative half-width over the first ``n`` replications of the group's options."""
     out = {}
     for k in kpis:
         out[k] = max(float(prefix_widths([r.get(k, math.nan) for r in rows[:n]])[-1]) for rows in group_rows)
@@ -148,8 +149,8 @@ def settle(
             n = first_reached(rows, precision, start)
             if n is not None or have[g] >= precision.max_reps:
                 stop = n if n is not None else have[g]
-                done[g] = Settled(stop, n is not None, _widest(rows, precision.kpis, stop))
+                done[g] = Settled(stop, n is not None, widest(rows, precision.kpis, stop))
             else:
-                have[g] = next_reps(_widest(rows, precision.kpis, have[g]), have[g], precision)
+                have[g] = next_reps(widest(rows, precision.kpis, have[g]), have[g], precision)
         if all(d is not None for d in done):
             return [d for d in done if d is not None]

@@ -238,3 +238,21 @@ def test_options_tab_answers_as_the_library(page: AppTest) -> None:
     assert len(page.get("vega_lite_chart")) >= 2  # the heat map and the answer's backlog
     page.radio(key="opt_measure").set_value("Cost to the date").run()
     assert not page.exception and metric(page, "Cost to 2026-10-01") == money(cost)  # kept, not rerun
+
+
+def test_options_tab_plans_from_todays_worklist(page: AppTest) -> None:
+    """With the Triage tab's worklist, a plan starts on its as-of date from the open applications."""
+    open_tab(page, "Options")
+    page.selectbox(key="opt_base").set_value(
+        "Today's worklist (Triage tab), with the example council's settings"
+    ).run()
+    page.date_input(key="opt_clear_by").set_value(date(2028, 6, 30))
+    for key, value in {"opt_fte_from": 10.0, "opt_fte_to": 10.0, "opt_bought_from": 300.0,
+                       "opt_bought_to": 400.0, "opt_reps": 2}.items():  # fmt: skip
+        page.number_input(key=key).set_value(value)
+    page.button[0].click().run()
+    assert not page.exception, page.exception
+    said = " ".join(m.value for m in page.success)
+    assert "by 2028-06-30" in said and "from 2026-11-23" in said  # the run starts on the worklist's date
+    open_now = f"{len(build_worklist(EXAMPLE, date(2026, 11, 23)).worklist):,} open"
+    assert any(open_now in c.value for c in page.caption)  # the relief capacity starts from its backlog

@@ -195,3 +195,21 @@ def test_plan_answers_the_same_on_any_executor(tmp_path: Path) -> None:
     assert_user_error(
         cli("plan", scenario, "--clear-by", "next year", "--vary", "staffing.bia_fte=0..2"), "--clear-by"
     )
+
+
+def test_run_has_precision_mode_too_with_the_sweeps_number(scenario_path: Path, tmp_path: Path) -> None:
+    """Precision mode for any command: `run` stops at the same number of replications as a one-option
+    sweep of the same scenario and seed (the number depends only on the replications' values)."""
+    flags = ["--reps", 3, "--seed", 7, "--precision", 0.02, "--kpi", "decided"]
+    ran = cli("run", scenario_path, *flags, "--out", tmp_path / "run")
+    assert ran.exit_code == 0, ran.output
+    swept = cli(
+        "sweep", scenario_path, "--vary", "staffing.bia_fte=6.5", *flags, "--out", tmp_path / "sweep",
+        "--executor", "serial",
+    )  # fmt: skip
+    assert swept.exit_code == 0, swept.output
+    n = len(pd.read_csv(tmp_path / "run" / "replications.csv"))
+    assert n == len(pd.read_csv(tmp_path / "sweep" / "replications.csv")) and n > 3
+    assert f"Precision 2% reached for decided with {n} replications" in ran.stdout
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["reps"] == n and manifest["precision"]["reached"] is True
