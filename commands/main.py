@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from commands import page_cmd, simulation_cmd, triage_cmd
+from commands import experiment_cmd, page_cmd, simulation_cmd, triage_cmd
 from triage.errors import DolsSimError
 
 app = typer.Typer(
@@ -25,6 +25,15 @@ app.command("triage", short_help="Today's ranked, explained worklist from an exp
 app.command("synth", short_help="Write a synthetic export (no real person's data).")(triage_cmd.synth)
 app.command("validate", short_help="Check a scenario file without running it.")(simulation_cmd.validate)
 app.command("run", short_help="Run a scenario: KPIs with 95% CIs, result files.")(simulation_cmd.run)
+app.command("sweep", short_help="Run every combination of some keys' values: tidy results.")(
+    experiment_cmd.sweep
+)
+app.command("compare", short_help="Options against a baseline: paired differences, verdicts.")(
+    experiment_cmd.compare
+)
+app.command("plan", short_help="The cheapest capacity that clears the backlog by a date.")(
+    experiment_cmd.plan
+)
 app.command("app", short_help="Start the web page on this machine.")(page_cmd.serve)
 
 

@@ -32,6 +32,15 @@ SetOption = Annotated[
     ),
 ]
 
+PrecisionOpt = Annotated[
+    float | None,
+    typer.Option("--precision", help="Add replications until each --kpi's 95% CI is within this share"),
+]
+KpiOpt = Annotated[
+    str | None, typer.Option("--kpi", help="KPIs for --precision, comma-separated, e.g. cost_total")
+]
+MaxReps = Annotated[int, typer.Option("--max-reps", help="The cap on replications in precision mode")]
+
 
 def admitted_from(scenario_path: Path, overrides: list[str] | None) -> Admitted:
     """The scenario file with its overrides, admitted (checked against the rules, worklist read from the
@@ -93,6 +102,9 @@ def run(
     seed: Annotated[int, typer.Option("--seed", help="Master seed (same seed, same numbers)")] = 42,
     out: Annotated[Path, typer.Option("--out", help="Folder for the result files")] = Path("results"),
     set_: SetOption = None,
+    precision: PrecisionOpt = None,
+    kpi: KpiOpt = None,
+    max_reps: MaxReps = 500,
 ) -> None:
     """Run replications of a scenario; print KPIs with 95% CIs and write CSVs and a manifest to --out."""
     from rich.console import Console
@@ -105,6 +117,7 @@ def run(
         TimeRemainingColumn,
     )
 
+    from commands.experiment_cmd import precision_from
     from simulation import budget
     from simulation.experiment import run_replications, write_results
 
@@ -116,6 +129,7 @@ def run(
         )
     if seed < 0:
         raise DolsSimError(f"--seed: must be >= 0, got {seed}")
+    wanted = precision_from(precision, kpi, max_reps, reps)
     admitted = admitted_from(scenario, set_)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     if admitted.work is not None:
@@ -137,9 +151,16 @@ def run(
     ) as bar:
         task = bar.add_task(f"Simulating {admitted.scenario.name}", total=reps)
         results = run_replications(
-            admitted, reps, seed, progress=lambda done, total: bar.update(task, completed=done)
+            admitted,
+            reps,
+            seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            precision=wanted,
         )
     paths = write_results(results, out)
     console = Console(highlight=False, soft_wrap=True)
     console.print(kpi_table(results, admitted.scenario.costs.currency))
+    if wanted is not None:
+        said = results.manifest["precision"]["sentence"]
+        console.print(said[:1].upper() + said[1:])
     console.print(f"Results written to {out}/ ({', '.join(sorted(p.name for p in paths.values()))})")

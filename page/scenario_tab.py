@@ -18,6 +18,7 @@ from presentation.formats import format_value, money, plural
 from presentation.tables import estimate, kpi_table, waits_table
 from simulation.experiment import Results
 from simulation.metrics import WAIT_GROUPS, binding_sentence, headline_kpis, kpi_info
+from simulation.plan import add_months
 from simulation.scenario import Scenario
 from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_values
 from triage.errors import DolsSimError
@@ -86,9 +87,18 @@ def scenario_tab() -> None:
             c[2].number_input("Replications", 2, MAX_PAGE_REPS, 20, key="reps", help="Independent runs.")
         )
         seed = int(c[3].number_input("Seed", 0, 2**31 - 1, 42, key="seed", help="Same seed, same numbers."))
-        run_name = st.text_input("Name this run", value=f"Run {len(runs()) + 1}", key="run_name")
+        n = st.columns([3, 1])
+        run_name = n[0].text_input("Name this run", value=f"Run {len(runs()) + 1}", key="run_name")
+        clear_by = n[1].date_input(
+            "Clear the backlog by",
+            value=st.session_state.get("plan_clear_by") or add_months(base.horizon.start_date, 24),
+            key="scn_clear_by",
+            format="YYYY-MM-DD",
+            help="Drawn on the chart; the Options tab finds what it takes to get there.",
+        )
         submitted = st.form_submit_button("Run", type="primary")
     if submitted:
+        st.session_state["plan_clear_by"] = clear_by
         if from_worklist and worklist is not None:  # simulate forward from the worklist's as-of date
             values["horizon.start_date"] = st.session_state["worklist_as_of"]
         _run(base, values, reps, seed, run_name, worklist if from_worklist else None)
@@ -160,7 +170,12 @@ def show_run(run: Run) -> None:
     st.info(binding_sentence(s))
     all_bands = rules().criteria.all_bands
     st.altair_chart(
-        charts.backlog_over_time(results.backlog, all_bands, target=scenario.targets.backlog_target),
+        charts.backlog_over_time(
+            results.backlog,
+            all_bands,
+            target=scenario.targets.backlog_target,
+            clear_by=st.session_state.get("plan_clear_by"),
+        ),
         width="stretch",
     )
     st.dataframe(kpi_table(results.summary, headline_kpis(), currency), hide_index=True, key="summary_table")

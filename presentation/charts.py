@@ -9,6 +9,7 @@ colours.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -126,9 +127,11 @@ def backlog_over_time(
     all_bands: list[str],
     title: str = "Open applications over time",
     target: float | None = None,
+    clear_by: date | None = None,
 ) -> alt.LayerChart:
     """Mean open backlog by week, on dates, with a 5th-95th percentile band across replications, per band
-    (or per run, when ``backlog`` has a ``run`` column); ``target`` draws the backlog target as a line.
+    (or per run, when ``backlog`` has a ``run`` column); ``target`` draws the backlog target as a line,
+    ``clear_by`` the date it should be reached by as an upright one.
 
     ``backlog`` has columns date, band, mean, p05, p95 (and optionally run, to overlay several runs).
     """
@@ -162,4 +165,59 @@ def backlog_over_time(
     if target is not None:
         rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(strokeDash=[6, 4], color="#555")
         layers.append(rule.encode(y="target:Q", tooltip=[alt.Tooltip("target:Q", title="backlog target")]))
+    if clear_by is not None:
+        when = pd.DataFrame({"clear_by": [pd.Timestamp(clear_by)]})
+        rule = alt.Chart(when).mark_rule(strokeDash=[2, 3], color="#111", strokeWidth=2)
+        tip = alt.Tooltip("clear_by:T", title="clear by", format="%Y-%m-%d")
+        layers.append(rule.encode(x="clear_by:T", tooltip=[tip]))
     return alt.LayerChart(layer=layers)
+
+
+#: What an option heat map can show: column, title, colour scheme (the good end light for costs).
+HEAT_MEASURES: dict[str, tuple[str, str, Any]] = {
+    "chance": ("chance", "Chance of clearing by the date", "greens"),
+    "cost": ("cost", "Cost to the date", "oranges"),
+    "unauthorised": ("unauthorised", "Person-days without authorisation", "reds"),
+}
+
+
+def option_heat_map(
+    frame: pd.DataFrame,
+    x: tuple[str, str],
+    y: tuple[str, str],
+    measure: str = "chance",
+    answer: dict[str, float] | None = None,
+) -> alt.LayerChart:
+    """A grid of options (``x`` and ``y``: column and axis title), coloured by ``measure`` (a key of
+    :data:`HEAT_MEASURES`), each cell labelled with its value for people; ``answer`` outlines one cell.
+
+    ``frame`` is :func:`presentation.options.heat_frame`'s: the two keys, then ``chance``, ``cost`` and
+    ``unauthorised`` with ``<measure>_text`` beside each.
+    """
+    column, title, scheme = HEAT_MEASURES[measure]
+    data = frame.rename(columns={x[0]: "x", y[0]: "y"})
+    xs = sorted(set(data["x"]))
+    ys = sorted(set(data["y"]), reverse=True)
+    scale = alt.Scale(scheme=scheme, domain=[0, 1]) if measure == "chance" else alt.Scale(scheme=scheme)
+    legend = alt.Legend(format="%") if measure == "chance" else alt.Legend(format=",.0f")
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("x:O", sort=xs, title=x[1]),
+        y=alt.Y("y:O", sort=ys, title=y[1]),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(f"{column}:Q", scale=scale, title=None, legend=legend),
+        tooltip=[
+            alt.Tooltip("x:O", title=x[1]),
+            alt.Tooltip("y:O", title=y[1]),
+            alt.Tooltip("chance_text:N", title="chance of clearing"),
+            alt.Tooltip("cost_text:N", title="cost"),
+            alt.Tooltip("unauthorised_text:N", title="person-days without authorisation"),
+        ],
+    )
+    text = base.mark_text(fontSize=11).encode(text=f"{measure}_text:N", color=alt.value("#111"))
+    layers: list[alt.Chart] = [cells, text]
+    if answer is not None:
+        marked = data[(data["x"] == answer[x[0]]) & (data["y"] == answer[y[0]])]
+        outline = alt.Chart(marked).mark_rect(fill=None, stroke="#111", strokeWidth=3)
+        layers.append(outline.encode(x=alt.X("x:O", sort=xs), y=alt.Y("y:O", sort=ys)))
+    return alt.LayerChart(layer=layers).properties(height=max(160, 44 * len(ys)))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from presentation.formats import format_value, format_with_ci
+from simulation.compare import verdict
 from simulation.metrics import kpi_info
 
 
@@ -59,16 +60,6 @@ def kpi_table(
         if name in present
     ]
     return pd.DataFrame(rows, columns=["KPI", "mean (95% CI)"])
-
-
-def verdict(kpi: str, low: float, high: float) -> str:
-    """Whether an option is better than the baseline with 95% confidence (the CI of the paired
-    difference excludes 0 on the good side), worse, or not clearly different."""
-    better = kpi_info(kpi).better
-    if better is None or pd.isna(low) or pd.isna(high) or low <= 0 <= high:
-        return "no clear difference" if better is not None else ""
-    option_higher = low > 0
-    return "better" if option_higher == (better == "higher") else "worse"
 
 
 def comparison_table(comparison: pd.DataFrame, currency: str = "GBP") -> pd.DataFrame:

@@ -7,16 +7,29 @@ commissioner whether an option really beats the baseline.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
-from simulation.experiment import t_interval
-from simulation.metrics import KPI_CATALOGUE
+from simulation.experiment import CONFIDENCE, t_interval
+from simulation.metrics import KPI_CATALOGUE, kpi_info
 from triage.errors import DolsSimError
 
 #: What a comparison shows by default: the headline KPIs that have a better direction.
 COMPARED_KPIS: tuple[str, ...] = tuple(k.name for k in KPI_CATALOGUE if k.headline and k.better)
+
+
+def verdict(kpi: str, low: float, high: float) -> str:
+    """``better`` or ``worse`` with 95% confidence (the CI of the paired difference is on one side of 0),
+    else ``no clear difference``; empty for a KPI with no better direction."""
+    better = kpi_info(kpi).better
+    if better is None:
+        return ""
+    if pd.isna(low) or pd.isna(high) or low <= 0 <= high:
+        return "no clear difference"
+    return "better" if (low > 0) == (better == "higher") else "worse"
 
 
 def paired_comparison(
@@ -48,3 +61,28 @@ def paired_comparison(
             }
         )
     return pd.DataFrame(rows)
+
+
+def unpaired_interval(
+    baseline: Sequence[float] | np.ndarray, option: Sequence[float] | np.ndarray
+) -> tuple[float, float, float]:
+    """(difference of means, low, high): Welch's 95% t-interval, as if the runs shared no random numbers.
+
+    Beside the paired interval it shows what common random numbers bought: the paired one is narrower
+    when the two runs' replications move together.
+    """
+    from scipy import stats
+
+    a = np.asarray(baseline, dtype=float)
+    b = np.asarray(option, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size < 2 or b.size < 2:
+        return math.nan, math.nan, math.nan
+    diff = float(b.mean() - a.mean())
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se
+    return diff, diff - half, diff + half

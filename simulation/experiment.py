@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from simulation.metrics import backlog_by_week, kpis, waits_by_group
 from simulation.model import simulate
 from simulation.scenario import Scenario, ScenarioError
 from simulation.scenario_file import scenario_to_dict, scenario_to_toml
+
+if TYPE_CHECKING:
+    from simulation.precision import Precision, Settled
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +133,24 @@ def summarise(replications: pd.DataFrame) -> pd.DataFrame:
 
 
 def _backlog_bands(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Mean, 5th and 95th percentile of the open count per week and band, across replications.
+
+    Every replication of a run counts the same weeks and bands in the same order, so the counts stack
+    into one array (replications x rows) and numpy takes each statistic down the columns: 20 times
+    faster than grouping, which the page's run waits for. The counts are whole numbers, so the means
+    are exact and equal the grouped ones bit for bit (the back-test pins them).
+    """
+    first = frames[0]
+    same = all(
+        len(f) == len(first) and (f["band"].to_numpy() == first["band"].to_numpy()).all() for f in frames
+    )
+    if same:
+        counts = np.stack([f["open"].to_numpy() for f in frames])
+        out = first[["week", "date", "band"]].copy()
+        out["mean"] = counts.mean(axis=0)
+        out["p05"] = np.quantile(counts, 0.05, axis=0)
+        out["p95"] = np.quantile(counts, 0.95, axis=0)
+        return out.sort_values(["band", "week"], kind="stable").reset_index(drop=True)
     long = pd.concat(frames, ignore_index=True)
     grouped = long.groupby(["week", "date", "band"], sort=False)["open"]
     out = grouped.agg(
@@ -180,6 +201,57 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _replicate(
+    admitted: Admitted,
+    first: int,
+    stop: int,
+    seed: int,
+    executor: Executor | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[Replication]:
+    """Replications ``first`` to ``stop - 1``, in order, serial or on ``executor``."""
+    done: list[Replication] = []
+    if executor is None:
+        for i in range(first, stop):
+            done.append(run_one(admitted, i, seed))
+            if progress is not None:
+                progress(i + 1, stop)
+        return done
+    futures = [executor.submit(run_one, admitted, i, seed) for i in range(first, stop)]
+    try:
+        for finished, _ in enumerate(as_completed(futures), start=first + 1):
+            if progress is not None:
+                progress(finished, stop)
+    finally:  # interrupted (a page rerun, Ctrl+C, a failed replication): free the shared workers
+        for f in futures:
+            f.cancel()
+    return [f.result() for f in futures]  # in replication order, whatever order they finished
+
+
+def _to_precision(
+    admitted: Admitted,
+    reps: int,
+    seed: int,
+    executor: Executor | None,
+    progress: Callable[[int, int], None] | None,
+    precision: Precision,
+) -> tuple[list[Replication], Settled]:
+    """Replications until the first number at which every KPI of ``precision`` is within its target
+    (or the cap): the same number whoever runs them, since it depends only on their values."""
+    from simulation.precision import Settled, first_reached, next_reps, widest
+
+    start = min(max(reps, 2), precision.max_reps)
+    have, done = start, list[Replication]()
+    while True:
+        done += _replicate(admitted, len(done), have, seed, executor, progress)
+        rows = [r.kpis for r in done]
+        n = first_reached([rows], precision, start)
+        if n is not None or have >= precision.max_reps:
+            stop = n if n is not None else have
+            return done[:stop], Settled(stop, n is not None, widest([rows], precision.kpis, stop))
+        have = next_reps(widest([rows], precision.kpis, have), have, precision)
+
+
 def run_replications(
     scenario: Scenario | Admitted,
     reps: int,
@@ -189,6 +261,7 @@ def run_replications(
     initial_worklist: pd.DataFrame | None = None,
     progress: Callable[[int, int], None] | None = None,
     executor: Executor | None = None,
+    precision: Precision | None = None,
 ) -> Results:
     """Run ``reps`` replications; ``progress(done, total)`` is called after each one.
 
@@ -196,7 +269,8 @@ def run_replications(
     ``initial_worklist``) unless it already is. Serial by default. Any ``concurrent.futures.Executor``
     (a process pool, or a Dask client's ``get_executor()``) runs them side by side instead; since
     replication i is the pure function ``run_one(admitted, i, seed)``, the results are the same whoever
-    runs it, in the same order.
+    runs it, in the same order. ``precision``: add replications (``reps`` the least) until its KPIs are
+    that precise, or its cap (:mod:`simulation.precision`); the manifest says where it stopped.
     """
     if reps < 1:
         raise ScenarioError(f"reps: must be >= 1, got {reps}")
@@ -210,22 +284,12 @@ def run_replications(
     scenario, rules, initial_worklist = admitted.scenario, admitted.rules, admitted.initial_worklist
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    done: list[Replication] = []
-    if executor is None:
-        for i in range(reps):
-            done.append(run_one(admitted, i, seed))
-            if progress is not None:
-                progress(i + 1, reps)
+    settled = None
+    if precision is None:
+        done = _replicate(admitted, 0, reps, seed, executor, progress)
     else:
-        futures = [executor.submit(run_one, admitted, i, seed) for i in range(reps)]
-        try:
-            for finished, _ in enumerate(as_completed(futures), start=1):
-                if progress is not None:
-                    progress(finished, reps)
-        finally:  # interrupted (a page rerun, Ctrl+C, a failed replication): free the shared workers
-            for f in futures:
-                f.cancel()
-        done = [f.result() for f in futures]  # in replication order, whatever order they finished
+        done, settled = _to_precision(admitted, reps, seed, executor, progress, precision)
+        reps = len(done)
     wall = time.perf_counter() - clock
     log.info("%d replications of %s in %.2f s", reps, scenario.name, wall)
 
@@ -245,6 +309,14 @@ def run_replications(
         "started_utc": started.isoformat(timespec="seconds"),
         "wall_time_seconds": round(wall, 3),
     }
+    if precision is not None and settled is not None:
+        manifest["precision"] = {
+            "target": precision.target,
+            "kpis": list(precision.kpis),
+            "max_reps": precision.max_reps,
+            "reached": settled.reached,
+            "sentence": settled.sentence(precision.target),
+        }
     return Results(
         replications=replications,
         summary=summarise(replications),

@@ -6,6 +6,7 @@ Screenshots go to tests/artifacts/ (look at them; the README shows two).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -236,3 +237,33 @@ def test_missing_screening_columns_are_said_on_the_page(page: Page) -> None:
     )
     expect(page.get_by_text(f"{len(canonical)} rows unscreened for want of them")).to_be_visible(timeout=SLOW)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_options_tab_finds_the_cheapest_option_in_one_action(page: Page) -> None:
+    """From first load: set a clear-by date, press one button; the cheapest option, its cost and its
+    chance are shown, and the heat map draws."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_role("tab", name="Options").click()
+    panel = page.get_by_role("tabpanel", name="Options")
+    dates = panel.locator('[data-testid="stDateInput"]')
+    field = dates.filter(has_text="Clear the backlog by").locator("input")
+    field.fill("2027-06-30")
+    field.press("Enter")
+    page.keyboard.press("Escape")  # close the calendar, which covers the button
+    panel.get_by_role("button", name="Find the cheapest option").click()
+    cheapest = panel.locator('[data-testid="stMetric"]').filter(has_text="Cheapest option")
+    expect(cheapest).to_be_visible(timeout=600_000)
+    cost = panel.locator('[data-testid="stMetric"]').filter(has_text="Cost to 2027-06-30")
+    expect(cost.locator('[data-testid="stMetricValue"]')).to_have_text(re.compile(r"^£[\d,]+$"))
+    chance = panel.locator('[data-testid="stMetric"]').filter(has_text="Chance of clearing by 2027-06-30")
+    expect(chance.locator('[data-testid="stMetricValue"]')).to_have_text(re.compile(r"^\d+%$"))
+    said = "Cheapest option that gets the backlog below 250 open by 2027-06-30"
+    expect(panel.get_by_text(said)).to_be_visible()
+    heat = panel.locator('[data-testid="stVegaLiteChart"]').first
+    expect(heat.locator("canvas, svg").first).to_be_visible()
+    box = heat.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    assert page.locator('[data-testid="stException"]').count() == 0
+    heat.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "options.png"), full_page=False)

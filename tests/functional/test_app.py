@@ -241,3 +241,54 @@ def test_the_mapping_preview_shows_rows_as_they_will_be_read() -> None:
     ]  # fmt: skip
     assert shown.loc["3", "as read"] == "refused: setting 'hospice': expected care_home or hospital"
     assert shown.loc["3", "application_id"] == "A2" and shown.loc["3", "setting"] == ""
+
+
+def test_options_tab_answers_as_the_library(page: AppTest) -> None:
+    """The Options tab's cheapest option, chance, cost and heat map are the library's plan for the same
+    question (the other staff groups sized to keep up, as the page's default)."""
+    from datetime import date as day
+
+    from presentation.formats import money
+    from simulation.plan import keep_up, plan
+
+    open_tab(page, "Options")
+    page.date_input(key="opt_clear_by").set_value(day(2026, 10, 1))
+    for key, value in {
+        "opt_fte_from": 6.0, "opt_fte_to": 14.0, "opt_fte_step": 4.0,
+        "opt_bought_from": 0.0, "opt_bought_to": 400.0, "opt_bought_step": 200.0,
+        "opt_reps": 3,
+    }.items():  # fmt: skip
+        page.number_input(key=key).set_value(value)
+    page.button[0].click().run()
+    assert not page.exception, page.exception
+    vary = {"staffing.bia_fte": [6.0, 10.0, 14.0], "staffing.independent_bia_per_month": [0.0, 200.0, 400.0]}
+    example = load_scenario(ROOT / "scenarios" / "example-council.toml")
+    from simulation.scenario_file import with_values
+
+    lib = plan(with_values(example, keep_up(example, vary)), day(2026, 10, 1), vary, reps=3, seed=42)
+    assert lib.answer is not None
+    cost = lib.answer.mean("cost_total")
+    assert metric(page, "Cost to 2026-10-01") == money(cost)
+    assert metric(page, "Chance of clearing by 2026-10-01") == f"{lib.answer.probability:.0%}"
+    assert metric(page, "Cheapest option") == ", ".join(f"{v:g}" for v in lib.answer.option.as_dict.values())
+    assert len(page.get("vega_lite_chart")) >= 2  # the heat map and the answer's backlog
+    page.radio(key="opt_measure").set_value("Cost to the date").run()
+    assert not page.exception and metric(page, "Cost to 2026-10-01") == money(cost)  # kept, not rerun
+
+
+def test_options_tab_plans_from_todays_worklist(page: AppTest) -> None:
+    """With the Triage tab's worklist, a plan starts on its as-of date from the open applications."""
+    open_tab(page, "Options")
+    page.selectbox(key="opt_base").set_value(
+        "Today's worklist (Triage tab), with the example council's settings"
+    ).run()
+    page.date_input(key="opt_clear_by").set_value(date(2028, 6, 30))
+    for key, value in {"opt_fte_from": 10.0, "opt_fte_to": 10.0, "opt_bought_from": 300.0,
+                       "opt_bought_to": 400.0, "opt_reps": 2}.items():  # fmt: skip
+        page.number_input(key=key).set_value(value)
+    page.button[0].click().run()
+    assert not page.exception, page.exception
+    said = " ".join(m.value for m in page.success)
+    assert "by 2028-06-30" in said and "from 2026-11-23" in said  # the run starts on the worklist's date
+    open_now = f"{len(build_worklist(EXAMPLE, date(2026, 11, 23)).worklist):,} open"
+    assert any(open_now in c.value for c in page.caption)  # the relief capacity starts from its backlog

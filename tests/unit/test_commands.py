@@ -68,6 +68,11 @@ ENGINE_FACE = {
     "simulation.experiment",
     "simulation.metrics",
     "simulation.compare",
+    "simulation.sweep",
+    "simulation.compare_options",
+    "simulation.plan",
+    "simulation.precision",
+    "simulation.executors",
 }
 
 

@@ -1,0 +1,233 @@
+"""The Options tab: what does it take to clear the backlog by a date, and what does it cost?
+
+One action (Find the cheapest option) runs every option of a grid of in-house BIAs and bought
+assessments for the heat map (chance of clearing by the date, cost, unauthorised person-days), with a
+progress bar, then ``plan`` over the same grid, which finds those replications already run. Runs go to
+the page's shared pool of worker processes, with the same numbers as ``dols-sim plan``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from page.levers import LEVERS
+from page.state import SCENARIOS, replication_pool, rules, run_cached, runs, worklist_fingerprint
+from presentation import charts
+from presentation.formats import money, plural
+from presentation.options import heat_frame, plan_headline, plan_table, relief_sentence, search_sentence
+from simulation.admission import admit
+from simulation.executors import Workers
+from simulation.metrics import STAFF_GROUPS
+from simulation.plan import Planner, PlanResult, add_months, keep_up
+from simulation.scenario import Scenario
+from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_values
+from simulation.sweep import Execution
+from triage.errors import DolsSimError
+
+FTE, BOUGHT = "staffing.bia_fte", "staffing.independent_bia_per_month"
+LABELS = {lever.path: lever.label for lever in LEVERS}
+EXAMPLE_NAME = "The shipped example council"
+TODAY_NAME = "Today's worklist (Triage tab), with the example council's settings"
+MEASURES = {
+    "Chance of clearing by the date": "chance",
+    "Cost to the date": "cost",
+    "Person-days without authorisation": "unauthorised",
+}
+
+
+@dataclass(frozen=True)
+class Found:
+    """A plan and its heat map, kept in the session so changing the map's measure does not rerun them."""
+
+    result: PlanResult
+    heat: pd.DataFrame
+    scenario: Scenario
+    worklist: pd.DataFrame | None
+    seed: int
+    currency: str
+
+
+def _bases() -> dict[str, tuple[Scenario, pd.DataFrame | None]]:
+    """Scenarios to plan from: each kept run (with the worklist it started from), the example council,
+    and today's worklist (the Triage tab's) with the example council's settings, from its as-of date."""
+    out: dict[str, tuple[Scenario, pd.DataFrame | None]] = {}
+    worklist = st.session_state.get("worklist")
+    for name, run in reversed(list(runs().items())):
+        from_worklist = bool(run.results.manifest.get("initial_worklist_rows"))
+        out[f"Run: {name}"] = (run.scenario, worklist if from_worklist else None)
+    text = (SCENARIOS / "example-council.toml").read_text(encoding="utf-8")
+    example = scenario_from_toml(text, source="example-council.toml")
+    out[EXAMPLE_NAME] = (example, None)
+    if worklist is not None:
+        today = with_values(example, {"horizon.start_date": st.session_state["worklist_as_of"]})
+        out[TODAY_NAME] = (today, worklist)
+    return out
+
+
+def _range(
+    column: Any, label: str, values: tuple[float, float, float], key: str, step: float, shown: str
+) -> list[float]:
+    lo, hi, by = values
+    a, b, c = column.columns(3)
+    low = a.number_input(f"{label}: from", 0.0, value=lo, step=step, key=f"{key}_from", format=shown)
+    high = b.number_input("to", 0.0, value=hi, step=step, key=f"{key}_to", format=shown)
+    every = c.number_input("step", step, value=by, step=step, key=f"{key}_step", format=shown)
+    if high < low:
+        raise DolsSimError(f"{label}: 'to' ({high:g}) is below 'from' ({low:g})")
+    count = round((high - low) / every) + 1
+    if count > 21:
+        raise DolsSimError(f"{label}: {count} values; take a bigger step (at most 21 values)")
+    return [round(low + every * k, 6) for k in range(count)]
+
+
+def options_tab() -> None:
+    st.subheader("Options: what does it take to clear the backlog by a date, and what does it cost?")
+    bases = _bases()
+    name = st.selectbox("Plan from", list(bases), key="opt_base", help="A run kept on the Scenario tab.")
+    base, worklist = bases[name]
+    start = base.horizon.start_date
+    default_by = st.session_state.get("plan_clear_by") or add_months(start, 24)
+    with st.form("options"):
+        c = st.columns(4)
+        clear_by = c[0].date_input(
+            "Clear the backlog by", value=default_by, min_value=start, key="opt_clear_by", format="YYYY-MM-DD"
+        )
+        target = c[1].number_input(
+            "Backlog target (open applications)",
+            0,
+            value=base.targets.backlog_target,
+            step=10,
+            key="opt_target",
+        )
+        share = c[2].number_input("Chance needed (%)", 1, 100, 90, 5, key="opt_confidence")
+        reps = int(c[3].number_input("Replications per option", 2, 100, 10, key="opt_reps"))
+        g = st.columns(2)
+        try:
+            ftes = _range(g[0], LABELS[FTE], (6.0, 14.0, 2.0), "opt_fte", 0.5, "%.1f")
+            bought = _range(g[1], LABELS[BOUGHT], (0.0, 400.0, 100.0), "opt_bought", 10.0, "%.0f")
+        except DolsSimError as exc:
+            st.error(str(exc))
+            ftes, bought = [], []
+        h = st.columns([3, 1])
+        keep = h[0].checkbox(
+            "Give mental health assessors and authorisers enough time for the biggest option",
+            value=True,
+            key="opt_keep_up",
+            help="Every application needs all three steps: if only BIA capacity grows, they soon bind.",
+        )
+        seed = int(h[1].number_input("Seed", 0, 2**31 - 1, 42, key="opt_seed"))
+        pressed = st.form_submit_button("Find the cheapest option", type="primary")
+    if pressed and ftes and bought:
+        vary = {FTE: ftes, BOUGHT: bought}
+        _find(base, worklist, clear_by, int(target), share / 100, reps, seed, vary, keep)
+    found: Found | None = st.session_state.get("options_found")
+    if found is None:
+        st.info("Set the date and the ranges, then press Find the cheapest option.")
+        return
+    _show(found)
+
+
+def _find(
+    base: Scenario,
+    worklist: pd.DataFrame | None,
+    clear_by: date,
+    target: int,
+    confidence: float,
+    reps: int,
+    seed: int,
+    vary: dict[str, list[float]],
+    keep: bool,
+) -> None:
+    st.session_state["plan_clear_by"] = clear_by
+    bar = st.progress(0.0, text="Running the options...")
+    try:
+        scenario = with_values(base, keep_up(base, vary)) if keep else base
+        admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
+        total = len(vary[FTE]) * len(vary[BOUGHT]) * reps
+        counted = [0]
+
+        def tick() -> None:
+            counted[0] += 1
+            bar.progress(min(1.0, counted[0] / total), text=f"Replication {counted[0]:,} of {total:,}")
+
+        run = Execution(Workers(replication_pool(), "processes", os.cpu_count() or 1))
+        planner = Planner(
+            admitted, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run
+        )
+        planner.evaluator.on_result = tick
+        # The whole grid first (the heat map): the search then finds its replications already run.
+        heat = heat_frame(planner.option_map(vary), [FTE, BOUGHT], scenario.costs.currency)
+        bar.progress(1.0, text="Searching for the cheapest option...")
+        result = planner.plan(vary)
+    except DolsSimError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return
+    bar.empty()
+    st.session_state["options_found"] = Found(
+        result, heat, planner.admitted.scenario, worklist, seed, scenario.costs.currency
+    )
+
+
+def _show(found: Found) -> None:
+    result, currency = found.result, found.currency
+    headline = plan_headline(result, currency, LABELS)
+    if result.answer is None:
+        st.warning(headline)
+    else:
+        e = result.answer
+        cost = e.mean("cost_total")
+        m = st.columns(4)
+        m[0].metric("Cheapest option", ", ".join(f"{v:g}" for v in e.option.as_dict.values()))
+        m[0].caption(" and ".join(LABELS[k] for k in e.option.as_dict))
+        m[1].metric(f"Chance of clearing by {result.clear_by}", f"{e.probability:.0%}")
+        m[1].caption(f"{e.cleared} of {plural(e.reps, 'replication')}")
+        m[2].metric(f"Cost to {result.clear_by}", money(cost, currency))
+        m[2].caption(f"over {plural(result.run_months, 'month')} from {result.start}")
+        m[3].metric("Cost a year", money(result.per_year(cost), currency))
+        st.success(headline)
+        st.dataframe(plan_table(result, currency, LABELS), hide_index=True, key="plan_table")
+        group = result.binding_staff_group
+        if group:
+            st.caption(f"In the cheapest option, {STAFF_GROUPS[group]} are the binding constraint.")
+    st.caption(relief_sentence(result))
+    st.caption(search_sentence(result))
+    measure = MEASURES[st.radio("Heat map of", list(MEASURES), horizontal=True, key="opt_measure")]
+    answer = result.answer.option.as_dict if result.answer else None
+    chart = charts.option_heat_map(
+        found.heat, (BOUGHT, LABELS[BOUGHT]), (FTE, LABELS[FTE]), measure, answer=answer
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(
+        f"Each cell: {plural(result.reps, 'replication')} of that option up to {result.clear_by} (seed "
+        f"{found.seed}); the outlined cell is the cheapest option that clears often enough."
+    )
+    if result.answer is not None:
+        _answer_chart(found)
+
+
+def _answer_chart(found: Found) -> None:
+    """The cheapest option's backlog over time, with the target and the clear-by date drawn."""
+    result = found.result
+    assert result.answer is not None
+    scenario = with_values(found.scenario, result.answer.option.as_dict)
+    key = "" if found.worklist is None else worklist_fingerprint(found.worklist)
+    try:
+        run = run_cached(scenario_to_toml(scenario), result.reps, found.seed, key, scenario, found.worklist)
+    except DolsSimError as exc:
+        st.error(str(exc))
+        return
+    chart = charts.backlog_over_time(
+        run.backlog,
+        rules().criteria.all_bands,
+        "Open applications with the cheapest option",
+        target=result.target,
+        clear_by=date.fromisoformat(result.clear_by),
+    )
+    st.altair_chart(chart, width="stretch")
