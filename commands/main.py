@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from commands import page_cmd, simulation_cmd, triage_cmd
+from commands import calibrate_cmd, page_cmd, simulation_cmd, triage_cmd
 from triage.errors import DolsSimError
 
 app = typer.Typer(
@@ -25,6 +25,15 @@ app.command("triage", short_help="Today's ranked, explained worklist from an exp
 app.command("synth", short_help="Write a synthetic export (no real person's data).")(triage_cmd.synth)
 app.command("validate", short_help="Check a scenario file without running it.")(simulation_cmd.validate)
 app.command("run", short_help="Run a scenario: KPIs with 95% CIs, result files.")(simulation_cmd.run)
+app.command("calibrate", short_help="A scenario of your council from its history, with a fit report.")(
+    calibrate_cmd.calibrate
+)
+app.command("backtest", short_help="A scenario against a past window of a history, month by month.")(
+    calibrate_cmd.backtest
+)
+app.command("synth-history", short_help="Write a synthetic history (a scenario's run, no real data).")(
+    calibrate_cmd.synth_history
+)
 app.command("app", short_help="Start the web page on this machine.")(page_cmd.serve)
 
 

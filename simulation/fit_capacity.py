@@ -25,11 +25,12 @@ from simulation.arrivals import add_months
 from simulation.experiment import replication_seed
 from simulation.fit import MIN_EVENTS, Draft, refused, t_interval
 from simulation.model import simulate
-from simulation.scenario import MONTH_DAYS, Scenario
+from simulation.scenario import Scenario
 from simulation.scenario_file import scaled, with_values
+from simulation.window import months_between, window_scenario
 from triage.rulebook import Rules
 
-__all__ = ["CapacityFit", "fit_capacity", "whole_months"]
+__all__ = ["CapacityFit", "fit_capacity", "monthly_decisions"]
 
 #: Requests in the reduced-size runs that match posts to decisions (about a third of a second each).
 MATCH_REQUESTS = 6000
@@ -45,37 +46,13 @@ class CapacityFit:
     bia_fte: float
 
 
-def whole_months(start: date, as_of: date) -> int:
-    """Whole calendar months from ``start`` that end on or before ``as_of``."""
-    m = 0
-    while add_months(start, m + 1) <= date.fromordinal(as_of.toordinal() + 1):
-        m += 1
-    return m
-
-
 def monthly_decisions(used: pd.DataFrame, start: date, months: int) -> np.ndarray:
     """Decisions (granted or not) in each whole month from ``start``."""
     decided = used.loc[used["outcome"].isin(["granted", "not_granted"]), "completed_date"]
     edges = pd.DatetimeIndex([pd.Timestamp(add_months(start, m)) for m in range(months + 1)])
-    counts = np.histogram(decided.to_numpy(dtype="datetime64[ns]").astype("int64"), bins=edges.asi8)[0]
-    return counts.astype(float)
-
-
-def backlog_at(used: pd.DataFrame, when: date) -> tuple[int, list[dict[str, float]]]:
-    """Requests open at the start of ``when`` and their ages then, as an ``age_profile``."""
-    from simulation.steady_state import EDGES
-
-    t = pd.Timestamp(when)
-    open_ = (used["received_date"] < t) & (used["completed_date"].isna() | (used["completed_date"] >= t))
-    ages = (t - used.loc[open_, "received_date"]).dt.days.to_numpy(dtype=float)
-    if not len(ages):
-        return 0, [{"up_to_days": 21.0, "share": 1.0}]
-    edges = [e for e in EDGES if e < ages.max()] + [max(float(ages.max()) + 1, EDGES[0])]
-    counts = np.histogram(ages, bins=[0.0, *edges])[0]
-    shares = np.round(counts / counts.sum(), 3)
-    shares[-1] = round(1.0 - float(shares[:-1].sum()), 3)
-    profile = [{"up_to_days": float(e), "share": float(s)} for e, s in zip(edges, shares, strict=True) if s > 0]
-    return len(ages), profile
+    at = edges.searchsorted(pd.DatetimeIndex(decided), side="right") - 1
+    inside = (at >= 0) & (at < months)
+    return np.bincount(at[inside], minlength=months).astype(float)
 
 
 def _run_decisions(scenario: Scenario, rules: Rules, factor: float, seed: int) -> tuple[float, float, float]:
@@ -96,7 +73,7 @@ def fit_capacity(
     used: pd.DataFrame, scenario: Scenario, window_start: date, as_of: date, rules: Rules, seed: int = 0
 ) -> CapacityFit:
     """In-house BIA FTE whose simulated decisions match the history's (see the module docstring)."""
-    months = whole_months(window_start, as_of)
+    months = months_between(window_start, as_of)
     counts = monthly_decisions(used, window_start, months)
     n = int(counts.sum())
     label = "In-house BIA posts (FTE) that make the decisions seen"
@@ -108,25 +85,18 @@ def fit_capacity(
     )  # fmt: skip
     if n < MIN_EVENTS or months < 2:
         why = f"only {n} decisions in {months} whole months (need {MIN_EVENTS})"
-        return CapacityFit([decisions, refused("staffing.bia_fte", label, "fte", template_fte, n, why)], template_fte)
-    size, profile = backlog_at(used, window_start)
-    growth = (1 + scenario.demand.growth_pct_per_year / 100) ** ((window_start - as_of).days / 365.25)
-    window = with_values(
-        scenario,
-        {
-            "horizon.start_date": window_start,
-            "horizon.months": months,
-            "demand.applications_per_month": scenario.demand.applications_per_month * growth,
-            "initial_backlog.size": size,
-            "initial_backlog.age_profile": profile,
-        },
-    )
-    expected = window.demand.applications_per_month * months + size
+        return CapacityFit(
+            [decisions, refused("staffing.bia_fte", label, "fte", template_fte, n, why)], template_fte
+        )
+    window = window_scenario(scenario, used, window_start, months)
+    expected = window.demand.applications_per_month * months + window.initial_backlog.size
     factor = min(1.0, MATCH_REQUESTS / max(expected, 1.0))
     fte = template_fte
     inhouse = bought = util = math.nan
     for _ in range(MATCH_ROUNDS):
-        inhouse, bought, util = _run_decisions(with_values(window, {"staffing.bia_fte": fte}), rules, factor, seed)
+        inhouse, bought, util = _run_decisions(
+            with_values(window, {"staffing.bia_fte": fte}), rules, factor, seed
+        )
         if inhouse <= 0:
             break
         fte *= min(2.0, max(0.5, (observed - bought) / inhouse))
@@ -159,6 +129,3 @@ def fit_capacity(
             "so fewer posts would do as much"
         )
     return CapacityFit([decisions, Draft("staffing.bia_fte", label, fte, n, "fte", interval, note)], fte)
-
-
-__all__ += ["MONTH_DAYS", "backlog_at", "monthly_decisions"]

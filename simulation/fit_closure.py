@@ -24,6 +24,7 @@ only because it was still open then (a survivor), so its time at risk would be b
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,7 +57,9 @@ def _lognormal(events: np.ndarray, censored: np.ndarray) -> tuple[float, float, 
 
     low = np.maximum(events - 0.5, 0.0)
     data = stats.CensoredData(interval=np.column_stack([low, events + 0.5]), right=np.maximum(censored, 0.5))
-    sigma, _, scale = stats.lognorm.fit(data, floc=0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):  # log(0) on the way, not in the answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sigma, _, scale = stats.lognorm.fit(data, floc=0)
     lo_log = np.log(np.maximum(low, 1e-9))
     hi_log = np.log(events + 0.5)
     c_log = np.log(np.maximum(censored, 0.5))
@@ -94,7 +97,9 @@ def _km_open_after(times: np.ndarray, observed: np.ndarray, days: float) -> floa
     return float(stats.ecdf(data).sf.evaluate(days))
 
 
-def fit_closure(arrivals: pd.DataFrame, as_of: pd.Timestamp, setting: str, template: SettingClosure) -> ClosureFit:
+def fit_closure(
+    arrivals: pd.DataFrame, as_of: pd.Timestamp, setting: str, template: SettingClosure
+) -> ClosureFit:
     """Closures of ``setting``'s requests received in the window (see the module docstring)."""
     rows = arrivals.loc[arrivals["setting"] == setting]
     n = len(rows)
@@ -139,10 +144,9 @@ def fit_closure(arrivals: pd.DataFrame, as_of: pd.Timestamp, setting: str, templ
     else:
         why = "no closure reasons in the export" if no_reasons else f"only {int(died.sum())} deaths"
         h_died = template.died_per_day
-        drafts.append(
-            refused(f"{key}.died_per_day", f"Death while open, {where} (per day)", "per_day", h_died, int(risk.sum()),
-                    f"{why} (need {MIN_EVENTS}); the template's value kept")
-        )  # fmt: skip
+        label_died = f"Death while open, {where} (per day)"
+        why = f"{why} (need {MIN_EVENTS}); the template's value kept"
+        drafts.append(refused(f"{key}.died_per_day", label_died, "per_day", h_died, int(risk.sum()), why))
     k = int(changed.sum())
     closure = SettingClosure(died_per_day=h_died, circumstances_changed_per_day=0.0)
     label = f"Change of circumstances, {where}"
@@ -167,10 +171,13 @@ def fit_closure(arrivals: pd.DataFrame, as_of: pd.Timestamp, setting: str, templ
             died_per_day=h_died, stay_days=Distribution(kind="lognormal", mean=mean, sd=sd)
         )
         note = f"lognormal stay: fits better than a constant hazard ({k} closures)"
-        drafts.append(Draft(f"{key}.stay_days.mean", f"Stay until discharge or move, {where}: mean (days)",
-                            mean, int(risk.sum()), "days", log_normal_interval(mean, math.sqrt(g_mean @ cov @ g_mean)), note))  # fmt: skip
-        drafts.append(Draft(f"{key}.stay_days.sd", f"Stay until discharge or move, {where}: sd (days)",
-                            sd, int(risk.sum()), "days", log_normal_interval(sd, math.sqrt(g_sd @ cov @ g_sd)), note))  # fmt: skip
+        at_risk = int(risk.sum())
+        se_mean, se_sd = math.sqrt(g_mean @ cov @ g_mean), math.sqrt(g_sd @ cov @ g_sd)
+        stay = f"Stay until discharge or move, {where}"
+        drafts.append(Draft(f"{key}.stay_days.mean", f"{stay}: mean (days)", mean, at_risk, "days",
+                            log_normal_interval(mean, se_mean), note))  # fmt: skip
+        drafts.append(Draft(f"{key}.stay_days.sd", f"{stay}: sd (days)", sd, at_risk, "days",
+                            log_normal_interval(sd, se_sd), note))  # fmt: skip
         fitted_open = float(1 - _lognormal_cdf(CHECK_DAYS, mu, sigma))
     else:
         closure = SettingClosure(died_per_day=h_died, circumstances_changed_per_day=h)

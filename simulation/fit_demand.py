@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.arrivals import add_months
-from simulation.fit import Draft, log_normal_interval, refused, wilson
+from simulation.fit import MIN_EVENTS, Draft, log_normal_interval, refused, wilson
 from simulation.scenario import MONTH_DAYS
 from triage.screening import NO, UNKNOWN, YES
 from triage.vocabulary import SUPPORT_REASONS
@@ -176,16 +176,21 @@ def _share(key: str, label: str, yes: int, n: int) -> Draft:
     return Draft(key, label, yes / n if n else math.nan, n, "share", wilson(yes, n))
 
 
-def fit_mix(arrivals: pd.DataFrame, flags: tuple[str, ...], renewal_only: tuple[str, ...]) -> list[Draft]:
-    """Shares of setting, request type, support reason and screening answers among ``arrivals``."""
-    n = len(arrivals)
-    rtype = arrivals["request_type"].to_numpy()
+def fit_mix(
+    new: pd.DataFrame, arrivals: pd.DataFrame, flags: tuple[str, ...], renewal_only: tuple[str, ...]
+) -> list[Draft]:
+    """Shares of setting, urgent authorisations and support reason among the ``new`` requests (renewals
+    are the model's own: it makes one for each authorisation it grants, in the person's setting), and of
+    the screening answers among all ``arrivals`` (renewal-only questions among renewals)."""
+    n = len(new)
+    rtype = new["request_type"].to_numpy()
     drafts = [
-        _share("demand.mix.hospital_share", "Share from hospitals", int((arrivals["setting"] == "hospital").sum()), n),
-        _share("demand.mix.urgent_share", "Share with an urgent authorisation", int((rtype == "urgent").sum()), n),
-        _share("demand.mix.renewal_share", "Share that are renewals", int((rtype == "renewal").sum()), n),
-    ]
-    reason = arrivals["primary_support_reason"].to_numpy()
+        _share("demand.mix.hospital_share", "Share from hospitals (new requests)",
+               int((new["setting"] == "hospital").sum()), n),
+        _share("demand.mix.urgent_share", "Share with an urgent authorisation (new requests)",
+               int((rtype == "urgent").sum()), n),
+    ]  # fmt: skip
+    reason = new["primary_support_reason"].to_numpy()
     known = np.isin(reason, SUPPORT_REASONS)
     for name in SUPPORT_REASONS:
         drafts.append(
@@ -197,13 +202,20 @@ def fit_mix(arrivals: pd.DataFrame, flags: tuple[str, ...], renewal_only: tuple[
             )
         )
     blanks = asked = 0
-    is_renewal = rtype == "renewal"
+    everyone = len(arrivals)
+    is_renewal = arrivals["request_type"].to_numpy() == "renewal"
     for flag in flags:
-        values = arrivals[flag].to_numpy() if flag in arrivals.columns else np.full(n, UNKNOWN)
-        on = is_renewal if flag in renewal_only else np.ones(n, dtype=bool)
+        values = arrivals[flag].to_numpy() if flag in arrivals.columns else np.full(everyone, UNKNOWN)
+        on = is_renewal if flag in renewal_only else np.ones(everyone, dtype=bool)
         yes, no = int((values[on] == YES).sum()), int((values[on] == NO).sum())
         blanks += int((values[on] == UNKNOWN).sum())
         asked += int(on.sum())
-        drafts.append(_share(f"demand.flags.{flag}", f"Form says yes: {flag.replace('_', ' ')}", yes, yes + no))
+        drafts.append(
+            _share(f"demand.flags.{flag}", f"Form says yes: {flag.replace('_', ' ')}", yes, yes + no)
+        )
     drafts.append(_share("demand.blank_flag_share", "Screening questions left blank", blanks, asked))
-    return drafts
+    return [d if d.rows >= MIN_EVENTS else _too_few(d) for d in drafts]
+
+
+def _too_few(d: Draft) -> Draft:
+    return refused(d.key, d.label, d.unit, math.nan, d.rows, f"only {d.rows} rows (need {MIN_EVENTS})")

@@ -22,7 +22,7 @@ import pandas as pd
 
 import triage
 from simulation.admission import Admitted, admit
-from simulation.arrivals import draw_request_columns
+from simulation.arrivals import add_months, draw_request_columns
 from simulation.experiment import replication_seed
 from simulation.metrics import exit_times
 from simulation.model import simulate
@@ -146,11 +146,16 @@ def synth_history(
     *,
     rules: triage.Rules | None = None,
     admitted: Admitted | None = None,
+    as_of: date | None = None,
 ) -> tuple[pd.DataFrame, date]:
-    """A synthetic history: ``scenario`` run once for ``months`` from its start date with ``seed``, as an
-    export of past requests, and the export's as-of date (the last day of the run)."""
+    """A synthetic history: ``scenario`` run once for ``months`` from its start date with ``seed`` (or, with
+    ``as_of``, the ``months`` that end on that day), as an export of past requests, and the export's as-of
+    date (the last day of the run)."""
     if admitted is None:
-        admitted = admit(with_values(scenario, {"horizon.months": months}), rules)
+        values: dict[str, object] = {"horizon.months": months, "horizon.warm_up_months": 0}
+        if as_of is not None:
+            values["horizon.start_date"] = add_months(as_of + timedelta(days=1), -months)
+        admitted = admit(with_values(scenario, values), rules)
     log = simulate(admitted, replication_seed(seed, 0))
     # The forms' own stream: a child of the run's SeedSequence far beyond the run's own streams.
     forms_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, FORMS_STREAM)))

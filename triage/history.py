@@ -87,8 +87,8 @@ def _repeats(df: pd.DataFrame) -> dict[int, str]:
     clash = distinct & app_id.where(distinct).duplicated(keep=False)
     if clash.any():
         rows_of = df.loc[clash, ROW].groupby(app_id[clash]).agg(list)
-        for i in np.flatnonzero(clash.to_numpy()):
-            key, row = app_id.iat[i], int(rows[i])
+        for i in np.flatnonzero(clash.to_numpy()).tolist():
+            key, row = str(app_id.iat[i]), int(rows[i])
             others = ", ".join(str(r) for r in rows_of[key] if r != row)
             refused[i] = (
                 f"application_id '{_show(key)}': also on row(s) {others} with different details "
