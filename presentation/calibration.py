@@ -78,12 +78,9 @@ def backtest_frame(result: Backtest) -> pd.DataFrame:
         rows.append(
             {
                 "Measure": label,
-                f"Months inside the simulated {BAND:.0%} band": f"{int(part['inside'].sum())} of "
-                f"{plural(len(part), 'month')}",
-                "Mean error (observed - simulated)": format_value(float(err.mean()), shown)
-                if len(err)
-                else "–",
-                "Mean absolute error": format_value(float(abs(err).mean()), shown) if len(err) else "–",
+                f"Inside the {BAND:.0%} band": f"{int(part['inside'].sum())} of {plural(len(part), 'month')}",
+                "Mean error": format_value(float(err.mean()), shown) if len(err) else "–",
+                "Mean abs. error": format_value(float(abs(err).mean()), shown) if len(err) else "–",
             }
         )
     return pd.DataFrame(rows)
@@ -92,7 +89,7 @@ def backtest_frame(result: Backtest) -> pd.DataFrame:
 def backtest_table(result: Backtest) -> object:
     title = (
         f"Backtest: {plural(result.months, 'month')} from {result.start.isoformat()}, "
-        f"{plural(result.reps, 'replication')} (seed {result.seed})"
+        f"{plural(result.reps, 'replication')} (seed {result.seed}); error = observed - simulated mean"
     )
     frame = backtest_frame(result)
     return _rich(frame, title, right=tuple(frame.columns[1:]))
