@@ -31,7 +31,7 @@ from simulation.experiment import replication_seed
 from simulation.history import history_from_log
 from simulation.model import simulate
 from simulation.scenario import Scenario, ScenarioError
-from simulation.window import months_between, window_scenario
+from simulation.window import months_between, window_scenario, worklist_at
 from triage.history import History
 
 __all__ = ["BAND", "MEASURES", "Backtest", "backtest", "monthly_measures"]
@@ -139,8 +139,9 @@ def backtest(
         raise ScenarioError(f"--from {start.isoformat()} --to {end.isoformat()}: not a whole month")
     lead = lead_months(history, start)
     run_start = add_months(start, -lead)
+    rules = rules or triage.load_rules()
     window = window_scenario(scenario, history.used, run_start, months + lead)
-    admitted = admit(window, rules)
+    admitted = admit(window, rules, initial_worklist=worklist_at(history, run_start, rules))
     observed = monthly_measures(history.used, start, months)
     runs = []
     for rep in range(reps):

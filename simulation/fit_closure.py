@@ -10,10 +10,11 @@ censors it: the request is still at risk when last seen, so it counts, as time, 
   censored exponential maximum likelihood estimate, closures / days at risk (what
   ``scipy.stats.expon.fit`` gives on ``scipy.stats.CensoredData``), with the exact Poisson interval.
 - A change of circumstances may instead follow a stay (a hospital stay of a few weeks: the model's
-  ``stay_days``): a lognormal fitted with ``scipy.stats.lognorm.fit`` on ``CensoredData`` (closure days
-  interval-censored to the day, the rest right-censored), chosen over the constant hazard only when it
-  fits clearly better (Akaike's criterion lower by more than 10), its interval from the observed
-  information.
+  ``stay_days``): a lognormal, by maximum likelihood on the censored data (closure days interval-censored
+  to the day, the rest right-censored; ``scipy.optimize`` on the likelihood written out with
+  ``scipy.special.ndtr``, which is what ``scipy.stats.lognorm.fit`` on ``CensoredData`` maximises, at a
+  tenth of its time on 30,000 rows), chosen over the constant hazard only when it fits clearly better
+  (Akaike's criterion lower by more than 10), its interval from the observed information.
 - The Kaplan-Meier estimate (``scipy.stats.ecdf`` on the same censored data) gives the share still open
   after 90 days, beside the fitted one, as a check of the form chosen.
 
@@ -24,7 +25,6 @@ only because it was still open then (a survivor), so its time at risk would be b
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,23 +53,21 @@ class ClosureFit:
 def _lognormal(events: np.ndarray, censored: np.ndarray) -> tuple[float, float, np.ndarray, float]:
     """(mu, sigma) of a lognormal fitted to day-rounded event times and right-censored times, the
     covariance of (mu, log sigma), and the log-likelihood."""
-    from scipy import optimize, stats
+    from scipy import optimize, special
 
     low = np.maximum(events - 0.5, 0.0)
-    data = stats.CensoredData(interval=np.column_stack([low, events + 0.5]), right=np.maximum(censored, 0.5))
-    with warnings.catch_warnings(), np.errstate(all="ignore"):  # log(0) on the way, not in the answer
-        warnings.simplefilter("ignore", RuntimeWarning)
-        sigma, _, scale = stats.lognorm.fit(data, floc=0)
     lo_log = np.log(np.maximum(low, 1e-9))
     hi_log = np.log(events + 0.5)
     c_log = np.log(np.maximum(censored, 0.5))
 
     def loglik(theta: np.ndarray) -> float:
         mu, s = theta[0], math.exp(theta[1])
-        p = stats.norm.cdf((hi_log - mu) / s) - np.where(low > 0, stats.norm.cdf((lo_log - mu) / s), 0.0)
-        return float(np.sum(np.log(np.maximum(p, 1e-300))) + np.sum(stats.norm.logsf((c_log - mu) / s)))
+        p = special.ndtr((hi_log - mu) / s) - np.where(low > 0, special.ndtr((lo_log - mu) / s), 0.0)
+        return float(np.sum(np.log(np.maximum(p, 1e-300))) + np.sum(special.log_ndtr((mu - c_log) / s)))
 
-    theta = np.array([math.log(scale), math.log(sigma)])
+    # Start from the closed requests alone (biased short: the censored ones are what corrects it).
+    logs = np.log(np.maximum(events, 0.5))
+    theta = np.array([float(logs.mean()), math.log(max(float(logs.std()), 0.1))])
     found = optimize.minimize(lambda t: -loglik(t), theta, method="Nelder-Mead", options={"xatol": 1e-7})
     theta = found.x if -found.fun >= loglik(theta) else theta
     h = 1e-4

@@ -9,18 +9,22 @@ along the scenario's own trend. One function does that, so the two can never sta
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+import triage
 from simulation.arrivals import add_months, leave_hazard
 from simulation.scenario import Scenario
 from simulation.scenario_file import with_values
 from simulation.steady_state import EDGES
+from triage.history import History
+from triage.ingest import ROW, RawExport
 from triage.vocabulary import SETTINGS
+from triage.worklist import build_worklist
 
-__all__ = ["authorisations_in_force_at", "backlog_at", "months_between", "window_scenario"]
+__all__ = ["authorisations_in_force_at", "backlog_at", "months_between", "window_scenario", "worklist_at"]
 
 
 def months_between(start: date, end: date) -> int:
@@ -87,3 +91,19 @@ def window_scenario(scenario: Scenario, used: pd.DataFrame, start: date, months:
             "staffing.changes": [],
         },
     )
+
+
+def worklist_at(history: History, when: date, rules: triage.Rules) -> pd.DataFrame | None:
+    """The triage worklist of the requests open at the start of ``when`` (as of the day before): the
+    requests themselves (type, setting, band, deadlines), not only how many and how old, so a past run
+    starts with the council's real list. None when the history does not keep its rows as given."""
+    if history.given is None:
+        return None
+    used = history.used
+    t = pd.Timestamp(when)
+    open_ = (used["received_date"] < t) & (used["completed_date"].isna() | (used["completed_date"] >= t))
+    rows = set(used.loc[open_, ROW].tolist())
+    given = history.given
+    table = given.table.loc[given.table[ROW].isin(rows)].reset_index(drop=True)
+    raw = RawExport(table, given.source_name, given.encoding, given.renamed)
+    return build_worklist(raw, when - timedelta(days=1), rules).worklist

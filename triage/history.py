@@ -49,6 +49,9 @@ class History:
     as_of: date
     rows_in: int
     source_name: str
+    #: The used rows as given (text), with their row numbers: what a worklist of the rows open on a past
+    #: day is built from (a backtest starts from it).
+    given: RawExport | None = None
 
 
 def _show(value: object) -> str:
@@ -231,6 +234,12 @@ def read_history(
         if col not in (ROW, "application_id"):
             rejects[col] = original[col].to_numpy()
     rejects[EXTRA] = df[EXTRA].to_numpy()[drop]
+    given = df.iloc[at].drop(columns=[c for c in HISTORY_ONLY if c in df.columns]).reset_index(drop=True)
     return History(
-        used=used, rejects=rejects, as_of=as_of, rows_in=len(raw.table), source_name=raw.source_name
+        used=used,
+        rejects=rejects,
+        as_of=as_of,
+        rows_in=len(raw.table),
+        source_name=raw.source_name,
+        given=RawExport(given, raw.source_name, raw.encoding, raw.renamed),
     )

@@ -67,14 +67,14 @@ def test_backtest_holds_the_observed_completions(calibrated: Path) -> None:
     """The issue's bar: a calibrated synthetic council's observed monthly completions lie inside the
     simulated 90% band in at least 80% of months."""
     out = calibrated / "bt"
-    window = ("--from", "2025-11-01", "--to", AS_OF, "--as-of", AS_OF)
+    window = ("--from", "2024-11-01", "--to", AS_OF, "--as-of", AS_OF)
     result = cli("backtest", calibrated / "my-council.toml", "--history", calibrated / "history.csv", *window,
                  "--out", out, "--reps", 30)  # fmt: skip
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "backtest.csv")
     assert set(table["measure"]) == {"received", "completed", "closed_without_decision", "open_at_month_end",
                                      "completed_within_21_days_share", "mean_days_to_complete"}  # fmt: skip
-    assert len(table) == 6 * 12
+    assert len(table) == 6 * 24
     completed = table.loc[table["measure"] == "completed"]
     assert completed["inside"].mean() >= 0.8
     assert (completed["low"] <= completed["simulated"]).all() and (
