@@ -5,10 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from page.about_tab import about_tab
+from page.calibrate_tab import calibrate_tab
 from page.scenario_tab import scenario_tab
 from page.triage_tab import triage_tab
 
-TABS = {"Triage": triage_tab, "Scenario": scenario_tab, "About": about_tab}
+TABS = {"Triage": triage_tab, "Scenario": scenario_tab, "Calibrate": calibrate_tab, "About": about_tab}
 
 
 def main() -> None:
