@@ -12,18 +12,17 @@ scenario. Target (issue 13): under 10 s. Prints a markdown table for the README.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pandas as pd  # noqa: E402
+from triage_bench import median_seconds  # noqa: E402
 
 from simulation.admission import admit  # noqa: E402
 from simulation.calibrate import calibrate, calibrate_history, commented_toml  # noqa: E402
@@ -35,15 +34,6 @@ from triage.history import read_history  # noqa: E402
 
 LARGE = ROOT / "scenarios" / "validation" / "recovery_large.toml"
 MONTHS = 36
-
-
-def median_seconds(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -103,7 +103,9 @@ def calibrate(
         console.print(f"Check: {line}")
     refused = sum(1 for e in cal.estimates if e.refused)
     if refused:
-        console.print(f"{refused} figure(s) not fitted (too little data): the template's value is kept.")
+        console.print(
+            f"{refused} figure(s) not fitted (too little data, or not in the history): see why above."
+        )
     if len(cal.rejects):
         where = f"-> {rejects}" if rejects else "(add --rejects FILE to see why)"
         console.print(f"Refused: {len(cal.rejects):,} rows {where}")

@@ -253,19 +253,13 @@ def calibrate_history(
 
 
 def calibrate(
-    source: bytes | str | Path,
-    as_of: date,
-    *,
-    filename: str | None = None,
-    template: Scenario | None = None,
-    window_start: date | None = None,
-    rules: triage.Rules | None = None,
-    seed: int = 0,
+    source: bytes | str | Path, as_of: date, *, filename: str | None = None, **options: Any
 ) -> Calibration:
-    """Read, validate and calibrate from a history (a path, or bytes held in memory with ``filename``)."""
-    rules = rules or triage.load_rules()
+    """Read, validate and calibrate from a history (a path, or bytes held in memory with ``filename``);
+    ``options`` are :func:`calibrate_history`'s (``template``, ``window_start``, ``rules``, ``seed``)."""
+    rules = options.pop("rules", None) or triage.load_rules()
     history = read_history(source, as_of, rules, filename=filename)
-    return calibrate_history(history, template=template, window_start=window_start, rules=rules, seed=seed)
+    return calibrate_history(history, rules=rules, **options)
 
 
 # ---- the commented scenario file ---------------------------------------------------------------------

@@ -140,10 +140,13 @@ def fit_closure(
             )
         )
     else:
-        why = "no closure reasons in the export" if no_reasons else f"only {int(died.sum())} deaths"
-        h_died = template.died_per_day
         label_died = f"Death while open, {where} (per day)"
-        why = f"{why} (need {MIN_EVENTS}); the template's value kept"
+        if no_reasons:  # every closure is counted below, deaths included: none left for this hazard
+            h_died = 0.0
+            why = "no closure reasons in the export: every closure is counted as a change of circumstances"
+        else:
+            h_died = template.died_per_day
+            why = f"only {int(died.sum())} deaths (need {MIN_EVENTS}); the template's value kept"
         drafts.append(refused(f"{key}.died_per_day", label_died, "per_day", h_died, int(risk.sum()), why))
     k = int(changed.sum())
     closure = SettingClosure(died_per_day=h_died, circumstances_changed_per_day=0.0)

@@ -29,24 +29,10 @@ from simulation.model import simulate
 from simulation.run_log import RunLog
 from simulation.scenario import Scenario
 from simulation.scenario_file import with_values
+from triage.history import CLOSURE_REASONS
 
-__all__ = ["HISTORY_COLUMNS", "OUTCOMES", "history_from_log", "synth_history"]
+__all__ = ["history_from_log", "synth_history"]
 
-#: Outcomes of a completed request (the input contract), and why a withdrawn one closed.
-OUTCOMES: tuple[str, ...] = ("granted", "not_granted", "withdrawn")
-CLOSURE_REASONS: tuple[str, ...] = ("screening", "died", "circumstances_changed")
-#: The columns a history has, in order (the screening answers follow ``primary_support_reason``).
-HISTORY_COLUMNS: tuple[str, ...] = (
-    "application_id",
-    "received_date",
-    "setting",
-    "request_type",
-    "urgent_start",
-    "urgent_extended_days",
-    "current_authorisation_expiry",
-    "primary_support_reason",
-)
-TAIL_COLUMNS: tuple[str, ...] = ("completed_date", "outcome", "closure_reason")
 #: Rounds of drawing forms for a band before giving up (a band the prevalences almost never give).
 MAX_FORM_ROUNDS = 400
 FORMS_STREAM = 1000

@@ -116,38 +116,10 @@ def test_user_mistakes_are_one_line(tmp_path: Path, calibrated: Path) -> None:
     )
     scenario = calibrated / "my-council.toml"
     history = calibrated / "history.csv"
-    assert_user_error(
-        cli(
-            "backtest",
-            scenario,
-            "--history",
-            history,
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-11-30",
-            "--as-of",
-            AS_OF,
-            "--out",
-            tmp_path / "bt",
-        ),
-        "--to 2026-11-30: after the history's as-of date 2026-10-31",
-    )
-    assert_user_error(
-        cli(
-            "backtest",
-            scenario,
-            "--history",
-            history,
-            "--from",
-            "2026-05-01",
-            "--to",
-            "2026-01-31",
-            "--as-of",
-            AS_OF,
-            "--out",
-            tmp_path / "bt",
-        ),
-        "--to 2026-01-31: before --from 2026-05-01",
-    )
+    for window, message in (
+        (("2026-01-01", "2026-11-30"), "--to 2026-11-30: after the history's as-of date 2026-10-31"),
+        (("2026-05-01", "2026-01-31"), "--to 2026-01-31: before --from 2026-05-01"),
+    ):
+        args = ("--from", window[0], "--to", window[1], "--as-of", AS_OF, "--out", tmp_path / "bt")
+        assert_user_error(cli("backtest", scenario, "--history", history, *args), message)
     assert_user_error(cli("synth-history", tmp_path / "none.toml"), "scenario file not found")

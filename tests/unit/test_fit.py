@@ -136,3 +136,17 @@ def test_the_window_starts_where_the_history_was() -> None:
     assert authorisations_in_force_at(h, date(2026, 5, 1), small()) < 2  # people leave: fewer expected
     assert months_between(date(2026, 1, 1), date(2026, 12, 31)) == 12
     assert months_between(date(2026, 1, 1), date(2026, 12, 30)) == 11
+
+
+def test_without_closure_reasons_every_closure_is_a_change_of_circumstances() -> None:
+    """An export with no reasons: the closures are not split, and no death hazard is added on top of them
+    (the template's would count the deaths twice)."""
+    frame = closure_history([0] * 100, list(range(5, 365, 9))[:40], [30] * 60)
+    frame["closure_reason"] = ""
+    fit = fit_closure(frame, pd.Timestamp("2026-12-31"), "care_home", SettingClosure(died_per_day=0.002))
+    drafts = {x.key: x for x in fit.drafts}
+    died = drafts["closure.care_home.died_per_day"]
+    assert died.refused and died.value == 0.0 and "no closure reasons" in died.note
+    assert fit.closure.died_per_day == 0.0
+    exposure = sum(range(5, 365, 9)) + 30 * 60 + 100 * 364.5
+    assert fit.closure.circumstances_changed_per_day == pytest.approx(40 / exposure)
