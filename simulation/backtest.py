@@ -11,8 +11,15 @@ counting's.
 The measures are NHS England's published ones, by calendar month: requests received, completed (decided
 or closed), closed without a decision (outcome ``withdrawn``), open at the month's end, the share of
 requests without an urgent authorisation completed within 21 days, and the mean days from receipt to
-completion. Each observed month is set beside the simulated mean and its 90% band (the 5th to 95th
-percentile across replications) with the error (observed - simulated mean) and whether it lies inside.
+completion. Each observed month is set beside the simulated mean and its 90% band with the error
+(observed - simulated mean) and whether it lies inside.
+
+The band is a 90% prediction interval for one month, from the replications' mean and standard deviation
+(mean +- t(0.95, n-1) x sd x sqrt(1 + 1/n)), not the 5th to 95th percentile of the replications: with 30
+replications the percentiles would hold a new month only about 84% of the time (the extremes of 30 draws
+understate the spread), so a model that is right would seem to fail. Counts and shares are clipped to
+their range. The band is the model's randomness at the scenario's figures; the uncertainty of calibrated
+figures is not in it (see the fit report's intervals).
 """
 
 from __future__ import annotations
@@ -76,6 +83,19 @@ class Backtest:
 
 def _day(frame: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_datetime(frame[col].replace("", None))
+
+
+def prediction_band(sims: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of ``sims`` (months x replications): the mean and a ``level`` prediction interval for one
+    more draw (Student t, so a small number of replications widens it as it should)."""
+    from scipy import stats
+
+    n = np.sum(~np.isnan(sims), axis=1)
+    mean = np.nanmean(sims, axis=1)
+    sd = np.nanstd(sims, axis=1, ddof=1)
+    t = stats.t.ppf(1 - (1 - level) / 2, np.maximum(n - 1, 1))
+    half = t * sd * np.sqrt(1 + 1 / np.maximum(n, 1))
+    return mean, mean - half, mean + half
 
 
 def lead_months(history: History, start: date) -> int:
@@ -147,14 +167,16 @@ def backtest(
     for rep in range(reps):
         log = simulate(admitted, replication_seed(seed, rep))
         runs.append(monthly_measures(history_from_log(log, admitted), start, months))
-    tail = (1 - BAND) / 2
     rows = []
     for measure in MEASURES:
         sims = np.column_stack([r[measure].to_numpy(dtype=float) for r in runs])
         obs = observed[measure].to_numpy(dtype=float)
         with np.errstate(all="ignore"):
-            mean = np.nanmean(sims, axis=1)
-            low, high = np.nanquantile(sims, tail, axis=1), np.nanquantile(sims, 1 - tail, axis=1)
+            mean, low, high = prediction_band(sims, BAND)
+        if MEASURES[measure][1] == "share":
+            low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+        else:
+            low = np.maximum(low, 0.0)
         for i, month in enumerate(observed["month"]):
             rows.append(
                 {
