@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from commands import experiment_cmd, page_cmd, simulation_cmd, triage_cmd
+from commands import calibrate_cmd, experiment_cmd, page_cmd, simulation_cmd, triage_cmd
 from triage.errors import DolsSimError
 
 app = typer.Typer(
@@ -33,6 +33,15 @@ app.command("compare", short_help="Options against a baseline: paired difference
 )
 app.command("plan", short_help="The cheapest capacity that clears the backlog by a date.")(
     experiment_cmd.plan
+)
+app.command("calibrate", short_help="A scenario of your council from its history, with a fit report.")(
+    calibrate_cmd.calibrate
+)
+app.command("backtest", short_help="A scenario against a past window of a history, month by month.")(
+    calibrate_cmd.backtest
+)
+app.command("synth-history", short_help="Write a synthetic history (a scenario's run, no real data).")(
+    calibrate_cmd.synth_history
 )
 app.command("app", short_help="Start the web page on this machine.")(page_cmd.serve)
 

@@ -17,7 +17,20 @@ def options_tab() -> None:
     render()
 
 
-TABS = {"Triage": triage_tab, "Scenario": scenario_tab, "Options": options_tab, "About": about_tab}
+def calibrate_tab() -> None:
+    """The Calibrate tab, imported when it is opened (its fits load scipy's optimisers)."""
+    from page.calibrate_tab import calibrate_tab as render
+
+    render()
+
+
+TABS = {
+    "Triage": triage_tab,
+    "Scenario": scenario_tab,
+    "Options": options_tab,
+    "Calibrate": calibrate_tab,
+    "About": about_tab,
+}
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from page.calibrate_tab import CALIBRATED_KEY
 from page.compare_section import compare_runs, report_for, worklist_note
 from page.levers import lever_inputs
 from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, run_cached, runs, worklist_fingerprint
@@ -24,6 +25,7 @@ from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes
 
+CALIBRATED = "The calibrated scenario (Calibrate tab)"
 WAIT_GROUP_LABELS = {
     "band": "Band",
     "setting": "Setting",
@@ -33,10 +35,12 @@ WAIT_GROUP_LABELS = {
 
 
 def _scenario_source() -> Scenario | None:
-    source = st.radio(
-        "Start from", ["A shipped scenario", "Upload a scenario (TOML)"], horizontal=True, key="scn_source"
-    )
-    if source == "A shipped scenario":
+    calibrated = st.session_state.get(CALIBRATED_KEY)
+    choices = ["A shipped scenario", "Upload a scenario (TOML)"] + ([CALIBRATED] if calibrated else [])
+    source = st.radio("Start from", choices, horizontal=True, key="scn_source")
+    if source == CALIBRATED:
+        text, where = str(calibrated), "the calibrated scenario"
+    elif source == "A shipped scenario":
         files = sorted(p.name for p in SCENARIOS.iterdir() if p.name.endswith(".toml"))
         name = st.selectbox("Scenario", files, key="scn_file", index=files.index("example-council.toml"))
         text, where = (SCENARIOS / name).read_text(encoding="utf-8"), name

@@ -79,7 +79,12 @@ def test_structured_garbage_never_loses_a_row(rows: list[list[str]], encoding: s
     # every line accounted for; every row exactly once in the worklist or the rejects
     _lines_accounted(result, data)
     assert result.rows_in == len(result.worklist) + len(result.rejects)
-    assert result.rows_in >= expected  # a quote that cannot be one value gives its lines back as rows
+    if result.read.unclosed_quotes == 0:  # type: ignore[attr-defined]
+        assert result.rows_in == expected  # without a refused quote the reader reads what csv reads
+    else:
+        # A quote that cannot be one value gives its lines back as rows; a line given back may itself open
+        # a quote (hypothesis found `"` alone on the next line), so only the lines are sure to add up.
+        assert result.rows_in + result.read.quoted_line_breaks >= expected  # type: ignore[attr-defined]
     ids = list(result.worklist["row"]) + list(result.rejects["row"])
     assert len(ids) == len(set(ids)) == result.rows_in
 

@@ -73,6 +73,8 @@ ENGINE_FACE = {
     "simulation.plan",
     "simulation.precision",
     "simulation.executors",
+    "simulation.calibrate",  # a history in, a scenario and its fit report out (issue 13)
+    "simulation.backtest",  # a scenario against a past window of a history (issue 13)
 }
 
 

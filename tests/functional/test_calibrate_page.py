@@ -1,0 +1,50 @@
+"""The Calibrate tab under Streamlit's AppTest: the figures shown are the library's for the same history,
+the calibrated scenario reaches the Scenario tab, and mistakes are messages (issue 13)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from page.calibrate_tab import SYNTHETIC_AS_OF, synthetic_history
+from presentation.calibration import fit_frame
+from simulation.calibrate import calibrate_history
+from tests.functional.test_app import frame, open_tab, page  # noqa: F401  (the page fixture)
+from triage.history import read_history
+
+
+def test_the_fit_report_is_the_librarys(page: AppTest) -> None:  # noqa: F811
+    at = open_tab(page, "Calibrate")
+    shown = frame(at, "Figure", "Value (95% simultaneous CI)")
+    history = read_history(synthetic_history(), SYNTHETIC_AS_OF, filename="synthetic-history.csv")
+    expected = fit_frame(calibrate_history(history).estimates)
+    assert shown.reset_index(drop=True).equals(expected)
+    assert "In-house BIA posts (FTE) that make the decisions seen" in set(shown["Figure"])
+
+
+def test_the_calibrated_scenario_goes_to_the_scenario_tab(page: AppTest) -> None:  # noqa: F811
+    at = open_tab(page, "Calibrate")
+    at.button(key="cal_use").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["calibrated_toml"].startswith("# Calibrated by dols-sim")
+    at = open_tab(at, "Scenario")
+    at.radio(key="scn_source").set_value("The calibrated scenario (Calibrate tab)").run()
+    assert not at.exception, at.exception
+    assert any("Calibrated by dols-sim from synthetic-history.csv" in c.value for c in at.caption)
+
+
+def test_backtest_on_the_page(page: AppTest) -> None:  # noqa: F811
+    at = open_tab(page, "Calibrate")
+    at.button(key="cal_bt_run").click().run()
+    assert not at.exception, at.exception
+    table = frame(at, "Measure", "Inside the 90% band")
+    assert len(table) == 6 and table["Inside the 90% band"].str.endswith("of 12 months").all()
+
+
+def test_a_bad_date_is_a_message(page: AppTest) -> None:  # noqa: F811
+    at = open_tab(page, "Calibrate")
+    at.text_input(key="cal_as_of").set_value("31/02/2026").run()
+    assert not at.exception, at.exception
+    assert any("This history cannot be calibrated" in e.value for e in at.error)
+    at.text_input(key="cal_as_of").set_value("2024-06-30").run()  # later rows refused: 7 months left
+    assert not at.exception, at.exception
+    assert any("calibration needs at least 12" in e.value for e in at.error)
