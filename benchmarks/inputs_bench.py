@@ -33,6 +33,10 @@ from tests.hostile import unclosed_quote_csv, wide_csv, workbook
 from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.synth import synthesise
 
+#: The installed command beside this Python (a venv need not be on PATH), else the one on PATH.
+_BESIDE = Path(sys.executable).with_name("dols-sim")
+DOLS_SIM = str(_BESIDE) if _BESIDE.exists() else "dols-sim"
+
 AS_OF = date(2026, 11, 23)
 PEAK = """
 import resource, sys
@@ -104,7 +108,7 @@ def timings(folder: Path) -> list[tuple[str, float, float, int, str]]:
         path.write_bytes(data)
         started = time.perf_counter()
         done = subprocess.run(
-            ["dols-sim", "triage", str(path), "--as-of", AS_OF.isoformat(), "--out", str(folder / "w.csv")],
+            [DOLS_SIM, "triage", str(path), "--as-of", AS_OF.isoformat(), "--out", str(folder / "w.csv")],
             capture_output=True,
             text=True,
         )
@@ -132,7 +136,7 @@ base = int(open('/proc/self/statm').read().split()[1]) * 4096
 t = time.perf_counter()
 r = run_one(a, 0, 42)
 dt = time.perf_counter() - t
-apps = r.kpis['initial_backlog'] + r.kpis['arrivals']
+apps = r.kpis['initial_backlog'] + r.kpis['received']
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(apps, dt, (peak - base) / apps, a.work.applications)
 """

@@ -21,19 +21,30 @@ _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy safe to open in Excel: risky text cells and headers prefixed with ' (dates stay dates)."""
-    out = df.copy()
-    out.columns = pd.Index([_safe_text(str(c)) for c in out.columns])  # headers are cells too
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            continue  # pandas writes midnight-only datetimes as YYYY-MM-DD, NaT as blank
-        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            text = s.astype(str).where(s.notna(), "")
-            risky = text.str.startswith(_DANGEROUS)
-            if risky.any():
-                text = text.where(~risky, "'" + text)
-            out[col] = text
+    """A copy safe to open in Excel: risky text cells and headers prefixed with ' (dates stay dates).
+
+    The text columns are checked together, as one array, not one by one: an export of 5,000 columns
+    takes a fraction of a second instead of seconds (issue 10's wide files).
+    """
+    text_at = [
+        j
+        for j, (_, s) in enumerate(df.items())
+        if not pd.api.types.is_datetime64_any_dtype(s)  # pandas writes midnight-only datetimes as dates
+        and (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
+    ]
+    parts: dict[int, object] = {j: s for j, (_, s) in enumerate(df.items())}
+    if text_at:
+        cells = df.iloc[:, text_at].to_numpy(dtype=object)
+        flat = pd.Series(cells.ravel(), dtype=object)
+        flat = flat.astype(str).where(flat.notna(), "")
+        risky = flat.str.startswith(_DANGEROUS).to_numpy(dtype=bool)
+        if risky.any():
+            flat = flat.where(~risky, "'" + flat)
+        cells = flat.to_numpy(dtype=object).reshape(cells.shape)
+        for k, j in enumerate(text_at):
+            parts[j] = pd.Series(cells[:, k], index=df.index, dtype=object)
+    out = pd.DataFrame(parts, index=df.index)
+    out.columns = pd.Index([_safe_text(str(c)) for c in df.columns])  # headers are cells too
     return out
 
 
