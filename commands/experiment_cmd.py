@@ -70,10 +70,11 @@ def precision_from(target: float | None, kpis: str | None, max_reps: int, reps: 
 
 
 @contextlib.contextmanager
-def running(
-    kind: str, workers: int | None, scheduler: str | None, label: str, total: int | None
-) -> Iterator[tuple[Workers, Callable[[int, int], None]]]:
-    """The executor, and a progress bar with an ETA on stderr (removed when done)."""
+def progress_bar(
+    label: str, total: int | None, console: Console | None = None
+) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar with the time taken and an ETA on stderr (removed when done); yields the
+    ``progress(done, total)`` callback the engine reports to. One bar for run, sweep, compare and plan."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -84,18 +85,29 @@ def running(
         TimeRemainingColumn,
     )
 
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console or Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+
+        def progress(done: int, total_now: int) -> None:
+            bar.update(task, completed=done, total=total_now)
+
+        yield progress
+
+
+@contextlib.contextmanager
+def running(
+    kind: str, workers: int | None, scheduler: str | None, label: str, total: int | None
+) -> Iterator[tuple[Workers, Callable[[int, int], None]]]:
+    """The executor, and a progress bar with an ETA on stderr (removed when done)."""
     from simulation.executors import open_executor
 
-    with open_executor(kind, workers, scheduler) as pool:
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
-        columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(f"{label} on {pool.describe()}", total=total)
-
-            def progress(done: int, total_now: int) -> None:
-                bar.update(task, completed=done, total=total_now)
-
-            yield pool, progress
+    with (
+        open_executor(kind, workers, scheduler) as pool,
+        progress_bar(f"{label} on {pool.describe()}", total) as progress,
+    ):
+        yield pool, progress
 
 
 def _console() -> Console:

@@ -108,16 +108,8 @@ def run(
 ) -> None:
     """Run replications of a scenario; print KPIs with 95% CIs and write CSVs and a manifest to --out."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
-    from commands.experiment_cmd import precision_from
+    from commands.experiment_cmd import precision_from, progress_bar
     from simulation import budget
     from simulation.experiment import run_replications, write_results
 
@@ -140,23 +132,8 @@ def run(
                 f"{admitted.work.applications:,.0f} applications each, at about "
                 f"{budget.APPLICATIONS_PER_SECOND:,} a second); Ctrl+C stops it"
             )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"Simulating {admitted.scenario.name}", total=reps)
-        results = run_replications(
-            admitted,
-            reps,
-            seed,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            precision=wanted,
-        )
+    with progress_bar(f"Simulating {admitted.scenario.name}", reps, errors) as progress:
+        results = run_replications(admitted, reps, seed, progress=progress, precision=wanted)
     paths = write_results(results, out)
     console = Console(highlight=False, soft_wrap=True)
     console.print(kpi_table(results, admitted.scenario.costs.currency))
