@@ -65,18 +65,22 @@ NO_ROUTE, IN_HOUSE, INDEPENDENT = (ROUTES.index(r) for r in ROUTES)
 
 
 @contextmanager
-def _collector_skips_setup() -> Iterator[None]:
-    """Freeze the objects that exist before the run, so Python's cyclic collector stops re-scanning them.
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the run (it is restored as it was at the end).
 
-    Why: a national run holds millions of per-application values in long-lived lists; each full
-    collection during the run walked them all (about a fifth of the run time), though none of them can be
-    cyclic garbage. Freezing is undone at the end, so nothing is kept alive longer than it would be.
+    Why: a run allocates millions of small container objects (key tuples, events, callbacks) and keeps
+    millions of per-application values in long-lived lists; the collector, triggered every few hundred
+    allocations, kept re-walking them (about a sixth of a national run's time), though the run makes
+    almost no cyclic garbage (a handful of SimPy processes) and that little is collected once the
+    collector is back on.
     """
-    gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 class _Run:
@@ -317,8 +321,7 @@ class _Run:
             env.process(self.renewals.intake())
         if len(levels) > 1:
             env.process(self._staffing_changes(levels[1:]))
-        with _collector_skips_setup():
-            env.run(until=self.end)
+        env.run(until=self.end)
         return self._log(n_initial)
 
     def _log(self, n_initial: int) -> RunLog:
@@ -402,7 +405,8 @@ def simulate(admitted: Admitted, seed_seq: np.random.SeedSequence) -> RunLog:
     triage worklist, dates placed relative to ``horizon.start_date``), else generated from the
     scenario's ``initial_backlog``.
     """
-    run = _Run(admitted, RunStreams(seed_seq))
-    result = run.execute()
+    with _collector_paused():
+        run = _Run(admitted, RunStreams(seed_seq))
+        result = run.execute()
     log.debug("run of %s: %s", admitted.scenario.name, result.state)
     return result
