@@ -5,6 +5,9 @@ arrival, and for a first-come-first-served queue the post that can start soonest
 so each request's start is known the moment it arrives. A heap of the posts' next possible start times
 does the whole queue exactly, at one event a request (a national run has a third of a million of each):
 a third of the cost of waking a post to take work from a list.
+Two consequences save more events (:class:`simulation.model._Run` ``shortcuts``): screening can be worked
+out as soon as a week's requests are known (``arrive(idx, at)``), and on the last step of the work a
+decision that falls within the run is recorded the moment its time is known (:meth:`Desk._finish`).
 
 A post is a whole or part FTE (``speed``) carrying up to ``caseload`` cases; a case's report comes after
 its turnaround or its work at the post's speed, whichever is later, and the post's hours on one case must
@@ -18,6 +21,7 @@ queued keep the start they were given.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right, insort
 from collections.abc import Callable
 from functools import partial
@@ -39,14 +43,6 @@ class _Post:
         self.retired = False
         self.active_since = since
 
-    def next_start(self, caseload: int) -> float:
-        """The earliest time it can take another case: hours free and a slot free."""
-        free, ends = self.work_free, self.ends
-        done = bisect_right(ends, free)  # cases ended by then (the ends are sorted)
-        if done:
-            del ends[:done]
-        return free if len(ends) < caseload else max(free, ends[len(ends) - caseload])
-
 
 class Desk:
     """A team working one step first come, first served (see the module docstring)."""
@@ -61,8 +57,11 @@ class Desk:
         *,
         caseload: int = 1,
         turnaround: list[float] | None = None,
+        last_step_until: float | None = None,
     ) -> None:
         self.env, self.name, self.register, self.days = env, name, register, days
+        #: The last step of the work, in a run ending then: see :meth:`_finish`.
+        self.last_step_until = -math.inf if last_step_until is None else last_step_until
         self.on_done = on_done
         self.caseload = caseload
         self.turnaround = turnaround
@@ -73,6 +72,7 @@ class Desk:
         self.jobs = 0
         self.in_hand = 0  # arrived, not yet done or closed
         self.unserved: list[int] = []  # arrived while nobody was in post, in order
+        self.retiring = False  # a post has been closed: the heap of starts may hold closed posts
 
     @property
     def fte(self) -> float:
@@ -87,7 +87,7 @@ class Desk:
             heappush(self.ready, (since, len(self.posts) - 1))
         waiting, self.unserved = self.unserved, []
         for idx in waiting:  # those who waited for someone to be in post, first come first served
-            self._assign(idx)
+            self._assign(idx, self.env.now)
 
     def set_fte(self, fte: float) -> None:
         """Change the team from now: close the most recent posts first, or open new ones."""
@@ -97,50 +97,96 @@ class Desk:
             if current <= fte + 1e-9:
                 break
             if not post.retired:
-                post.retired = True
+                post.retired = self.retiring = True
                 self.available += max(0.0, now - post.active_since) * post.speed
                 current -= post.speed
         if fte > current + 1e-9:
             self.add(fte - current)
 
-    def arrive(self, idx: int) -> None:
-        """A request reaches this step: it starts when the first post can take it, unless it closes first."""
-        self.register.enq[idx] = self.env.now
+    def arrive(self, idx: int, at: float | None = None) -> None:
+        """A request reaches this step (now, or at ``at``: see :meth:`take_ahead`): it starts when the first
+        post can take it, unless it closes first."""
+        at = self.env.now if at is None else at
+        self.register.enq[idx] = at
         self.in_hand += 1
-        self._assign(idx)
+        self._assign(idx, at)
 
-    def _assign(self, idx: int) -> None:
-        env, reg = self.env, self.register
-        now = env.now
-        ready, posts = self.ready, self.posts
-        while ready and posts[ready[0][1]].retired:
-            heappop(ready)
+    def _assign(self, idx: int, now: float) -> None:
+        """Give ``idx`` to the post free soonest from ``now``; schedule its end (the hot path: locals, and
+        ``Register.closes_during`` inlined)."""
+        ready = self.ready
+        if self.retiring:
+            posts = self.posts
+            while ready and posts[ready[0][1]].retired:
+                heappop(ready)
         if not ready:  # nobody in post: it waits until someone is (or it closes: see settle)
             self.unserved.append(idx)
             return
+        env, reg = self.env, self.register
         start, k = ready[0]
-        start = max(now, start)
-        arrived = reg.enq[idx]
-        due = min(arrived + reg.patience[idx], reg.stay_end[idx])
+        if start < now:
+            start = now
+        patience, arrived = reg.patience, reg.enq[idx]
+        due = arrived + patience[idx]
+        stay_end = reg.stay_end[idx]
+        if stay_end < due:
+            due = stay_end
         if due <= start:  # closes while it waits: the post takes the next one instead
-            env.timeout(max(0.0, due - now)).callbacks.append(partial(self._closed, idx, due))
+            self._finish(idx, max(0.0, due - env.now), due, closed=True)
             return
-        reg.patience[idx] -= start - arrived
-        post = posts[k]
-        work = self.days[idx] / post.speed
-        done = start + (max(work, self.turnaround[idx]) if self.turnaround is not None else work)
-        closes = reg.closes_during(idx, start, done)
-        closed = closes < done
-        end = closes if closed else done
-        spent = min(work, end - start)
-        self.busy += spent * post.speed
-        post.work_free = start + spent
-        insort(post.ends, end)
-        heapreplace(ready, (post.next_start(self.caseload), k))
-        if closed:
-            env.timeout(end - now).callbacks.append(partial(self._closed, idx, end))
+        left = patience[idx] - (start - arrived)
+        post = self.posts[k]
+        speed = post.speed
+        work = self.days[idx] / speed
+        done = start + work
+        if self.turnaround is not None:
+            turnaround = self.turnaround[idx]
+            if turnaround > work:
+                done = start + turnaround
+        # when it closes while in hand, if before done (Register.closes_during)
+        factor, closes = reg.allocated_factor, stay_end
+        if factor > 0 and start + left / factor < closes:
+            closes = start + left / factor
+        if closes < done:
+            end, closed = closes, True
+            patience[idx] = left
         else:
-            env.timeout(end - now).callbacks.append(partial(self._done, idx))
+            end, closed = done, False
+            patience[idx] = left - factor * (done - start)
+        spent = end - start if end - start < work else work
+        self.busy += spent * speed
+        free = post.work_free = start + spent
+        ends = post.ends
+        insort(ends, end)
+        # the post's next possible start: hours free and a slot free (the ends are sorted)
+        gone = bisect_right(ends, free)
+        if gone:
+            del ends[:gone]
+        caseload = self.caseload
+        heapreplace(ready, (free if len(ends) < caseload else max(free, ends[len(ends) - caseload]), k))
+        self._finish(idx, end - env.now, end, closed)
+
+    def _finish(self, idx: int, delay: float, end: float, closed: bool) -> None:
+        """``idx`` is done (or closed, at ``end``) ``delay`` days from now: an event then, or, on the last
+        step, recorded at once.
+
+        Why at once on the last step: a decision (or a closure) there leads to nothing else within the
+        run (a granted authorisation's renewal request comes weeks later), so when one that ends within
+        the run is known, it can be recorded with its time without an event (a sixth of a national run's
+        events). The time is the one the event would have had.
+        """
+        now = self.env.now
+        if now + delay < self.last_step_until:
+            self.in_hand -= 1
+            if closed:
+                self.register.close(idx, end, self.register.why_closed(idx, end))
+            else:
+                self.jobs += 1
+                self.on_done(idx, now + delay)
+        elif closed:
+            self.env.timeout(delay).callbacks.append(partial(self._closed, idx, end))
+        else:
+            self.env.timeout(delay).callbacks.append(partial(self._done, idx))
 
     def _done(self, idx: int, _event: simpy.Event) -> None:
         self.in_hand -= 1

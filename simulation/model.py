@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import gc
 import logging
+from bisect import bisect_left
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
+from heapq import merge
 from typing import Any
 
 import numpy as np
@@ -48,7 +50,7 @@ from simulation.bought import BoughtAssessments
 from simulation.desk import Desk
 from simulation.initial_backlog import worklist_inputs
 from simulation.register import AT_SCREENING, CLOSURES, Register
-from simulation.renewals import Renewals
+from simulation.renewals import RENEWAL_BATCH_DAYS, Renewals
 from simulation.run_log import ROUTES, SOURCES, RunLog, categorical
 from simulation.scenario import MONTH_DAYS
 from simulation.staff import Pool, PoolStats
@@ -85,6 +87,12 @@ def _collector_paused() -> Iterator[None]:
 
 class _Run:
     """The state and processes of one run (private: :func:`simulate` is the interface)."""
+
+    #: Two exact shortcuts that save events: screening worked out when the week's requests are known
+    #: (:meth:`_weekly_intake`), and the last step's outcome recorded when it is known
+    #: (:meth:`simulation.desk.Desk._finish`). False: every step by its own event, the plain reading the
+    #: tests hold the shortcuts to (same results).
+    shortcuts = True
 
     def __init__(self, admitted: Admitted, streams: RunStreams) -> None:
         scenario = admitted.scenario
@@ -127,12 +135,22 @@ class _Run:
                 self._mha_done,
                 caseload=s.mha_caseload,
                 turnaround=reg.mha_turnaround if s.mha_turnaround_days is not None else None,
+                last_step_until=None if a.sign_off or not self.shortcuts else self.end,
             )
             if a.mental_health_assessment
             else None
         )
         self.sign_off = (
-            Desk(self.env, "sign_off", reg, reg.sign_off_days, self._decide) if a.sign_off else None
+            Desk(
+                self.env,
+                "sign_off",
+                reg,
+                reg.sign_off_days,
+                self._decide,
+                last_step_until=self.end if self.shortcuts else None,
+            )
+            if a.sign_off
+            else None
         )
 
     # ---- applications ---------------------------------------------------------------------------------
@@ -227,6 +245,37 @@ class _Run:
             yield timeout(when - env.now)
             arrive(idx)
 
+    def _weekly_intake(self, first: int, received: list[float]) -> Generator[simpy.Event, Any, None]:
+        """Once a week, the requests received in the coming week (new ones and renewals due), in order of
+        receipt, straight to the screening desk.
+
+        Why ahead of time: screening is first come, first served, so each request's start with a
+        coordinator is fixed by those received before it (:mod:`simulation.desk`) and can be worked out
+        the moment the week's requests are known, with no event at receipt (a third of a million events
+        a national year). Every renewal due in the week is known at its start (see
+        :meth:`Renewals.gather`). Used only when screening is modelled; without it a request must reach
+        the BIA waiting list at the moment it is received, so it arrives by an event (:meth:`_arrivals`).
+        """
+        env, desk, end = self.env, self.screening, self.end
+        assert desk is not None
+        renewals = self.scenario.outcomes.renewals
+        arrive = desk.arrive
+        pos, n = 0, len(received)
+        while True:
+            now = env.now
+            limit = min(now + RENEWAL_BATCH_DAYS, end)
+            row, due = self.renewals.gather(now) if renewals else (0, [])
+            stop = bisect_left(received, limit, pos)
+            new = [(when, first + i) for i, when in enumerate(received[pos:stop], start=pos)]
+            pos = stop
+            week = list(merge(new, [(when, row + k) for k, when in enumerate(due)])) if due else new
+            self.n_arrived += len(week)
+            for when, idx in week:
+                arrive(idx, when)
+            if pos >= n and not renewals:
+                return
+            yield env.timeout(RENEWAL_BATCH_DAYS)
+
     def _staffing_changes(
         self, levels: list[tuple[float, dict[str, float]]]
     ) -> Generator[simpy.Event, Any, None]:
@@ -316,9 +365,12 @@ class _Run:
             self.renewals.standing(
                 scenario.initial_backlog.authorisations_in_force, self.streams.generator("standing")
             )
-        env.process(self._arrivals(first_new, new.received.tolist()))
-        if scenario.outcomes.renewals:
-            env.process(self.renewals.intake())
+        if self.screening is not None and self.shortcuts:
+            env.process(self._weekly_intake(first_new, new.received.tolist()))
+        else:
+            env.process(self._arrivals(first_new, new.received.tolist()))
+            if scenario.outcomes.renewals:
+                env.process(self.renewals.intake())
         if len(levels) > 1:
             env.process(self._staffing_changes(levels[1:]))
         env.run(until=self.end)

@@ -4,7 +4,8 @@ Why its own piece: renewals are made during the run (by decisions) and by author
 start date, and they are the one kind of arrival that cannot be drawn up front. They wait in a heap
 until due; once a week the ones due in the coming week are screened, clocked and keyed in one batch
 (per-application Python would cost more than the simulation), each with its person's own setting and
-support reason, and scheduled to arrive.
+support reason, and handed to the model (:meth:`Renewals.gather`), which screens them or schedules
+their arrival.
 """
 
 from __future__ import annotations
@@ -124,21 +125,32 @@ class Renewals:
         for k in np.flatnonzero(keep).tolist():
             heappush(self.pending, (float(request[k]), -1, int(setting[k]), int(reason[k]), float(expiry[k])))
 
-    def intake(self) -> Generator[simpy.Event, Any, None]:
-        """Once a week, turn the renewals due in the coming week into applications (keys in batch)."""
-        env = self.env
+    def gather(self, now: float) -> tuple[int, list[float]]:
+        """The renewals due in the coming week (before the end of the run) as applications, keyed in one
+        batch: (first row, the times they are requested, in order). Every renewal due in the week is
+        already known: it comes at least ``MIN_RENEWAL_DELAY_DAYS`` (a week) after its grant."""
         pending = self.pending
+        limit = min(now + RENEWAL_BATCH_DAYS, self.end)
+        batch: list[Pending] = []
+        while pending and pending[0][0] < limit:
+            batch.append(heappop(pending))
+        if not batch:
+            return 0, []
+        return self._add(batch)
+
+    def intake(self) -> Generator[simpy.Event, Any, None]:
+        """Once a week, turn the renewals due in the coming week into applications and schedule each
+        request's arrival (used when requests are not screened on receipt: see ``simulation.model``)."""
+        env = self.env
         while True:
             now = env.now
-            limit = min(now + RENEWAL_BATCH_DAYS, self.end)
-            batch: list[Pending] = []
-            while pending and pending[0][0] < limit:
-                batch.append(heappop(pending))
-            if batch:
-                self._add(batch, now)
+            first, times = self.gather(now)
+            for k, t in enumerate(times):
+                event = env.timeout(t - now)
+                event.callbacks.append(partial(self._arrives, first + k))
             yield env.timeout(RENEWAL_BATCH_DAYS)
 
-    def _add(self, batch: list[Pending], now: float) -> None:
+    def _add(self, batch: list[Pending]) -> tuple[int, list[float]]:
         times = np.array([p[0] for p in batch])
         parents = np.array([p[1] for p in batch], dtype=np.int64)
         setting = np.array([p[2] for p in batch], dtype=np.int64)
@@ -148,10 +160,7 @@ class Renewals:
         columns["setting"] = np.asarray(SETTINGS, dtype=object)[setting]
         columns["primary_support_reason"] = np.asarray(SUPPORT_REASON_CODES, dtype=object)[reason]
         block = self.builder.build(columns, times, draws, authorisation_expiry=expiry)
-        first = self.append(block, parents)
-        for k, t in enumerate(times.tolist()):
-            event = self.env.timeout(t - now)
-            event.callbacks.append(partial(self._arrives, first + k))
+        return self.append(block, parents), times.tolist()
 
     def _arrives(self, row: int, _event: simpy.Event) -> None:
         self.arrive(row)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import triage
+from simulation import model
 from simulation.admission import admit
 from simulation.experiment import replication_seed, run_replications
 from simulation.initial_backlog import read_worklist
@@ -80,6 +81,29 @@ def test_conservation_england_first_month(rules: triage.Rules) -> None:
     log = run(scenario_file(SCENARIOS / "england-2023-24.toml", "horizon.months=1"), rules)
     assert_conserved(log)
     assert log.state["initial"] == 126_100
+
+
+@pytest.mark.parametrize(
+    "overrides", VARIANTS[:1] + VARIANTS[6:9] + VARIANTS[10:13], ids=lambda o: ";".join(o) or "base"
+)
+def test_event_free_shortcuts_change_nothing(
+    overrides: tuple[str, ...], rules: triage.Rules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Screening worked out a week ahead and the last step recorded at once give exactly the run in which
+    every request arrives, is screened and is decided by its own event (staffing changes, renewals, no
+    sign-off and a slow screening desk included), to the last bit or two of a time: an event's time is
+    SimPy's ``now + (end - now)``, whose rounding depends on when the event was scheduled."""
+    fast = run(small(*overrides), rules)
+    monkeypatch.setattr(model._Run, "shortcuts", False)
+    plain = run(small(*overrides), rules)
+    pd.testing.assert_frame_equal(fast.apps, plain.apps, check_exact=False, rtol=1e-12, atol=1e-9)
+    assert fast.state == plain.state
+    for name, pool in fast.pools.items():
+        other = plain.pools[name]
+        assert pool.jobs == other.jobs
+        assert pool.busy_fte_days == pytest.approx(other.busy_fte_days, rel=1e-12)
+        assert pool.available_fte_days == pytest.approx(other.available_fte_days, rel=1e-12)
+    assert fast.independent_assessments == plain.independent_assessments
 
 
 # ---- random streams ------------------------------------------------------------------------------------
