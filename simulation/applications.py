@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 import triage
 from simulation.arrivals import RENEWAL, URGENT, leave_hazard, sample
 from simulation.scenario import Distribution, Scenario
 from simulation.streams import GroupStreams
+from triage.arrays import distinct
 from triage.clock import extension_adds_days
 from triage.vocabulary import REQUEST_TYPES, SETTINGS, SUPPORT_REASONS
 
@@ -149,7 +149,7 @@ class AppBlock:
 def codes_of(values: np.ndarray, names: tuple[str, ...], what: str) -> np.ndarray:
     """Each value's index in ``names`` (int8), or ValueError naming an unexpected value."""
     lookup = {name: i for i, name in enumerate(names)}
-    inverse, uniq = pd.factorize(np.asarray(values, dtype=object))  # hashing: fast on a few distinct values
+    inverse, uniq = distinct(values)
     bad = [u for u in uniq if u not in lookup]
     if bad:
         raise ValueError(f"{what}: unexpected value(s) {bad}, expected one of {list(names)}")

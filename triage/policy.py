@@ -17,8 +17,8 @@ Dates are float day numbers (any common origin; NaN = not known, sorted last wit
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from triage.arrays import distinct
 from triage.errors import RulesError
 from triage.rulebook import Policies, Policy
 
@@ -46,7 +46,7 @@ def conditions(
     out = {"any": np.ones(n, dtype=bool), "urgent": urgent, "renewal": renewal}
     if as_of is None:
         return out
-    day = np.broadcast_to(np.asarray(as_of, dtype=float), (n,))
+    day = np.asarray(as_of, dtype=float)  # one day for all, or one each: numpy broadcasts either
     deadline = np.asarray(statutory_deadline, dtype=float)
     expiry = np.asarray(urgent_expiry, dtype=float)
     standing = np.asarray(authorisation_expiry, dtype=float)
@@ -92,8 +92,8 @@ def sort_keys(
     keys = np.full((n, 1 + width), np.inf)
     band = np.asarray(band, dtype=object)
     band_rank_of = {b: float(i) for i, b in enumerate(policies.band_order)}
-    inverse, uniq = pd.factorize(band)  # hashing, not sorting: a few bands among many applications
-    unknown = set(uniq.tolist()) - set(band_rank_of)
+    inverse, uniq = distinct(band)  # hashing, not sorting: a few bands among many applications
+    unknown = set(uniq) - set(band_rank_of)
     if unknown:
         raise RulesError(f"queue policy: band(s) {sorted(unknown)} not in band_order {policies.band_order}")
     ranks = np.array([band_rank_of[b] for b in uniq], dtype=float)[inverse]
@@ -119,8 +119,8 @@ def sort_keys(
         cond = np.ones(n, dtype=bool)
         for name in tier.when:
             cond &= holds[name]
-        if tier.bands:
-            cond &= np.isin(band, tier.bands)
+        if tier.bands:  # (by the distinct bands: a lookup, not a search of every row)
+            cond &= np.array([b in tier.bands for b in uniq], dtype=bool)[inverse]
         rows = cond & ~assigned
         assigned |= rows
         keys[rows, 0] = t

@@ -158,14 +158,9 @@ class Criteria(_Frozen):
     def questions_above(self, band: str) -> list[str]:
         """The yes/no questions (optional ones aside) read by criteria of bands higher than ``band``."""
         rank = self.bands.index(band)
+        required = set(self.required_flags)
         return sorted(
-            {
-                f
-                for c in self.criterion
-                if self.bands.index(c.band) < rank
-                for f in c.when
-                if f in self.required_flags
-            }
+            {f for c in self.criterion if self.bands.index(c.band) < rank for f in c.when if f in required}
         )
 
     @property

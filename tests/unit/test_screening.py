@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from triage import NO, UNKNOWN, YES, screen
+from triage import NO, UNKNOWN, YES, arrays, screen
 from triage.errors import RulesError
 from triage.rulebook import Rules, load_criteria
 
@@ -203,3 +204,14 @@ def test_optional_items_blank_or_absent_are_never_missing(rules: Rules) -> None:
         s = screen(cols, rules.criteria)
         assert s.band.tolist() == ["low"]  # a low band is still given
         assert s.missing_information().tolist() == [""]
+
+
+@pytest.mark.parametrize("n", [0, 1, 17, arrays.SMALL, arrays.SMALL + 1, 5000])
+def test_distinct_is_factorize_on_both_paths(n: int) -> None:
+    """The dict path for a week's renewals and pandas' hashing for an export give the same codes."""
+    rng = np.random.default_rng(n)
+    values = np.asarray(rng.choice(["high", "medium", "low", "none"], size=n), dtype=object)
+    inverse, uniques = arrays.distinct(values)
+    expected_inverse, expected_uniques = pd.factorize(values)
+    assert list(uniques) == list(expected_uniques)
+    np.testing.assert_array_equal(inverse, expected_inverse)
