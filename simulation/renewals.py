@@ -35,6 +35,9 @@ from triage.vocabulary import SETTINGS
 
 RENEWAL_BATCH_DAYS = 7.0
 RENEWAL_POOL_SIZE = 2048
+#: False: screen each week's renewals as a batch even when the pool could be screened as drawn (the plain
+#: reading the tests hold the shortcut to).
+PRESCREEN = True
 
 #: A renewal waiting to be requested: (time, parent row or -1, setting code, reason code, expiry time).
 Pending = tuple[float, int, int, int, float]
@@ -47,7 +50,13 @@ class _FormPool:
         self.scenario, self.criteria, self.streams = scenario, criteria, streams
         self.columns: dict[str, np.ndarray] = {}
         self.draws: Draws | None = None
+        self.band: np.ndarray | None = None
         self.pos = self.size = 0
+        #: Screen the pool's forms when drawn, not a week's batch at a time, when no criterion reads what
+        #: is the person's own (their setting or support reason, filled in only when the renewal is due).
+        self.prescreen = PRESCREEN and not (
+            {f for c in criteria.criterion for f in c.when} & {"setting", "primary_support_reason"}
+        )
 
     def _refill(self, need: int) -> None:
         n = max(RENEWAL_POOL_SIZE, need)
@@ -63,16 +72,18 @@ class _FormPool:
             support_reason=placeholder,
         )
         self.draws = draw_numbers(n, self.scenario, self.streams)
+        self.band = triage.screen(self.columns, self.criteria).band if self.prescreen else None
         self.pos, self.size = 0, n
 
-    def take(self, n: int) -> tuple[dict[str, np.ndarray], Draws]:
-        """The next ``n`` renewals' flag columns and draws."""
+    def take(self, n: int) -> tuple[dict[str, np.ndarray], Draws, np.ndarray | None]:
+        """The next ``n`` renewals' flag columns, draws and (if screened already) bands."""
         if self.size - self.pos < n:
             self._refill(n)
         assert self.draws is not None
         start, self.pos = self.pos, self.pos + n
         cols = {k: v[start : self.pos] for k, v in self.columns.items()}
-        return cols, self.draws.take(start, self.pos)
+        band = self.band[start : self.pos] if self.band is not None else None
+        return cols, self.draws.take(start, self.pos), band
 
 
 class Renewals:
@@ -156,10 +167,10 @@ class Renewals:
         setting = np.array([p[2] for p in batch], dtype=np.int64)
         reason = np.array([p[3] for p in batch], dtype=np.int64)
         expiry = np.array([p[4] for p in batch])
-        columns, draws = self.forms.take(len(batch))
+        columns, draws, band = self.forms.take(len(batch))
         columns["setting"] = np.asarray(SETTINGS, dtype=object)[setting]
         columns["primary_support_reason"] = np.asarray(SUPPORT_REASON_CODES, dtype=object)[reason]
-        block = self.builder.build(columns, times, draws, authorisation_expiry=expiry)
+        block = self.builder.build(columns, times, draws, authorisation_expiry=expiry, band=band)
         return self.append(block, parents), times.tolist()
 
     def _arrives(self, row: int, _event: simpy.Event) -> None:

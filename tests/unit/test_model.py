@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import triage
-from simulation import model
+from simulation import model, renewals
 from simulation.admission import admit
 from simulation.experiment import replication_seed, run_replications
 from simulation.initial_backlog import read_worklist
@@ -89,12 +89,14 @@ def test_conservation_england_first_month(rules: triage.Rules) -> None:
 def test_event_free_shortcuts_change_nothing(
     overrides: tuple[str, ...], rules: triage.Rules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Screening worked out a week ahead and the last step recorded at once give exactly the run in which
-    every request arrives, is screened and is decided by its own event (staffing changes, renewals, no
+    """Screening worked out a week ahead, the last step recorded at once and renewals' forms screened as
+    drawn give exactly the run in which every request arrives, is screened and is decided by its own
+    event, and each week's renewals are screened as a batch (staffing changes, renewals, no
     sign-off and a slow screening desk included), to the last bit or two of a time: an event's time is
     SimPy's ``now + (end - now)``, whose rounding depends on when the event was scheduled."""
     fast = run(small(*overrides), rules)
     monkeypatch.setattr(model._Run, "shortcuts", False)
+    monkeypatch.setattr(renewals, "PRESCREEN", False)
     plain = run(small(*overrides), rules)
     pd.testing.assert_frame_equal(fast.apps, plain.apps, check_exact=False, rtol=1e-12, atol=1e-9)
     assert fast.state == plain.state
