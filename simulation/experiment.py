@@ -27,6 +27,7 @@ import pandas as pd
 
 import triage
 from simulation.admission import Admitted, admit
+from simulation.kpi_catalogue import bounds
 from simulation.metrics import backlog_by_week, kpis, waits_by_group
 from simulation.model import simulate
 from simulation.scenario import Scenario, ScenarioError
@@ -121,13 +122,17 @@ def t_interval(
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     """One row per KPI: the mean across replications and its 95% t-interval.
 
-    Columns ``kpi, mean, ci_low, ci_high, reps`` (``reps``: replications with a value for that KPI).
+    Columns ``kpi, mean, ci_low, ci_high, reps`` (``reps``: replications with a value for that KPI). The
+    interval is cut to the values the KPI can take (:func:`simulation.kpi_catalogue.bounds`): a share
+    decided in time that is nearly always 0 has the interval "0.0% (0.0%-0.2%)", not one from -0.1%.
     """
     rows = []
     for column in replications.columns:
         if column == "replication":
             continue
         mean, low, high, n = t_interval(replications[column].to_numpy(dtype=float))
+        floor, ceiling = bounds(column)
+        low, high = min(max(low, floor), ceiling), min(max(high, floor), ceiling)
         rows.append({"kpi": column, "mean": mean, "ci_low": low, "ci_high": high, "reps": n})
     return pd.DataFrame(rows, columns=["kpi", "mean", "ci_low", "ci_high", "reps"])
 

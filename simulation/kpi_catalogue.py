@@ -142,6 +142,26 @@ def kpi_info(name: str) -> Kpi:
     raise KeyError(f"{name!r} is not a KPI in simulation.kpi_catalogue.KPI_CATALOGUE")
 
 
+#: The values a KPI of each unit can take (a share is between 0 and 1; counts, days and money are not
+#: negative): an interval for a mean is cut to them.
+UNIT_BOUNDS: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0),
+    "count": (0.0, math.inf),
+    "days": (0.0, math.inf),
+    "weeks": (0.0, math.inf),
+    "money": (0.0, math.inf),
+    "flag": (0.0, 1.0),
+}
+
+
+def bounds(name: str) -> tuple[float, float]:
+    """The values KPI ``name`` can take (unbounded for a column that is not in the catalogue)."""
+    try:
+        return UNIT_BOUNDS[kpi_info(name).unit]
+    except KeyError:
+        return -math.inf, math.inf
+
+
 def headline_kpis() -> tuple[str, ...]:
     """Names of the headline KPIs, in display order."""
     return tuple(k.name for k in KPI_CATALOGUE if k.headline)

@@ -241,3 +241,21 @@ def test_summarise_has_one_row_per_kpi() -> None:
     assert list(s.columns) == ["kpi", "mean", "ci_low", "ci_high", "reps"]
     assert list(s["kpi"]) == ["decided", "cost_total"]
     assert s.loc[1, "ci_low"] == s.loc[1, "ci_high"] == 4.0
+
+
+def test_summary_intervals_stay_within_what_a_kpi_can_take() -> None:
+    """A share nearly always 0 gets an interval from 0, not below it; a count is never negative; a column
+    the catalogue does not know keeps its plain t interval."""
+    reps = pd.DataFrame(
+        {
+            "replication": [0.0, 1.0, 2.0, 3.0],
+            "within_statutory_share": [0.0, 0.0, 0.0, 0.004],
+            "received": [0.0, 0.0, 1.0, 0.0],
+            "not_a_kpi": [0.0, 0.0, 0.0, 0.004],
+        }
+    )
+    summary = summarise(reps).set_index("kpi")
+    assert summary.loc["within_statutory_share", "ci_low"] == 0.0
+    assert summary.loc["within_statutory_share", "ci_high"] > 0.004 / 4
+    assert summary.loc["received", "ci_low"] == 0.0
+    assert summary.loc["not_a_kpi", "ci_low"] < 0.0
