@@ -432,16 +432,8 @@ def plan(
 ) -> PlanResult:
     """The cheapest option in ``vary``'s ranges that gets the backlog below ``target`` (the scenario's
     if None) by ``clear_by`` in at least ``confidence`` of ``reps`` replications (see the module)."""
-    planner = Planner(
-        scenario,
-        clear_by,
-        target=target,
-        confidence=confidence,
-        reps=reps,
-        seed=seed,
-        run=run,
-        hard_first=hard_first,
-    )
+    planner = Planner(scenario, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run)
+    planner.hard_first = hard_first
     try:
         return planner.plan(vary)
     finally:
