@@ -65,7 +65,8 @@ def test_a_local_dask_cluster_starts_lean_and_an_existing_one_is_used_as_it_is()
         Client(theirs) as admin,
         open_executor("dask", scheduler=theirs.scheduler_address) as workers,
     ):
-        assert set(admin.run(eval, WORKER_STATE).values()) == {(False, True, "20ms", "spawn")}
+        # (whether the model is imported there depends on who else ran there: not asserted)
+        assert {state[1:] for state in admin.run(eval, WORKER_STATE).values()} == {(True, "20ms", "spawn")}
         assert workers.workers == 1 and workers.address == theirs.scheduler_address
         remote = run_replications(scenario, 3, 11, executor=workers.executor)
     pd.testing.assert_frame_equal(serial.replications, remote.replications)
