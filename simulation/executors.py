@@ -6,6 +6,15 @@ LocalCluster here or on an existing cluster given by its scheduler's address. Ea
 ``concurrent.futures.Executor`` to :mod:`simulation.experiment` and :mod:`simulation.evaluator`, and
 replication ``i`` is the pure function ``run_one(admitted, i, seed)``, so the numbers are the same
 whoever runs it. A LocalCluster listens on 127.0.0.1 only and serves no dashboard.
+
+Both local kinds start their worker processes from one forkserver that has imported the model already
+(:data:`PRELOAD`): a worker is a fork of it, not a new interpreter importing everything again. A
+LocalCluster's workers are also spared what only a dashboard reads (:data:`LOCAL_DASK_CONFIG`). Why
+(``benchmarks/experiment_bench.py``, 20 replications, 2 workers): Dask's default start (spawned
+interpreters importing dask and the model) and stop took 2.6-3.1 s, forked from the forkserver 0.9-1.8 s;
+its workers' profiler and monitors took the GIL from the replication 100 times a second, 5-10% of the
+replication's own CPU time, and more on a busy machine, where a thread holding the GIL waits for a core.
+An existing cluster (``--scheduler``) is used as its owner set it up.
 """
 
 from __future__ import annotations
@@ -59,15 +68,38 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes started by a forkserver with the model already imported.
+#: Modules the forkserver imports once, so every worker forked from it starts with them.
+PRELOAD: tuple[str, ...] = ("simulation.experiment",)
+
+#: A LocalCluster's workers: no statistical profiler (it samples every thread's stack 100 times a second
+#: for a dashboard that is not served) and the event-loop and memory checks less often (diagnostics;
+#: the memory limits still apply), each of which takes the GIL from the replication; workers forked
+#: from the forkserver (:func:`forkserver`) rather than spawned.
+LOCAL_DASK_CONFIG: dict[str, object] = {
+    "distributed.worker.multiprocessing-method": "forkserver",
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
+
+
+def forkserver(*modules: str) -> multiprocessing.context.BaseContext:
+    """The forkserver context, importing :data:`PRELOAD` (and ``modules``) when it starts.
 
     ``forkserver``: forking a process that runs threads (a web server, a Dask client) is unsafe, and its
-    workers start with the model imported instead of importing it once per worker.
+    workers start with the model imported instead of importing it once per worker. It is one server per
+    process: whoever starts it first (a process pool, a LocalCluster) sets what it imports, and both
+    kinds of worker run either way (importing what is missing).
     """
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simulation.experiment"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    ctx.set_forkserver_preload([*modules, *PRELOAD])
+    return ctx
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes forked from the forkserver with the model already imported."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=forkserver())
 
 
 def check_scheduler(address: str) -> str:
@@ -81,7 +113,9 @@ def check_scheduler(address: str) -> str:
 @contextlib.contextmanager
 def _dask(workers: int, scheduler: str | None) -> Iterator[Workers]:
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
+        from distributed.utils import get_mp_context
     except ImportError:  # pragma: no cover - a dependency of dols-sim; only a broken install lacks it
         raise DolsSimError("--executor dask: dask.distributed is not installed") from None
     if scheduler:
@@ -96,16 +130,20 @@ def _dask(workers: int, scheduler: str | None) -> Iterator[Workers]:
         finally:
             client.close()
         return
-    with (
-        LocalCluster(
+    with dask.config.set(LOCAL_DASK_CONFIG):  # read by the workers' nannies as they are made
+        # Dask sets the forkserver's imports the first time it asks for the context; set ours after.
+        get_mp_context()
+        forkserver("distributed")
+        cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,  # SimPy runs hold the GIL: one replication per process at a time
             processes=True,
             host="127.0.0.1",  # this machine only
             dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+            preload=list(PRELOAD),  # imported as a worker starts, if the forkserver (started first by
+            # someone else) has not
+        )
+    with cluster, Client(cluster) as client:
         yield Workers(client.get_executor(), "dask", workers, cluster.scheduler_address)
 
 

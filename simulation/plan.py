@@ -150,6 +150,7 @@ class Planner:
         reps: int = 20,
         seed: int = 42,
         run: Execution = SERIAL,
+        hard_first: bool = True,
     ) -> None:
         if not 0 < confidence <= 1:
             raise ScenarioError(f"--confidence: must be in (0, 1], e.g. 0.9, got {confidence}")
@@ -169,6 +170,7 @@ class Planner:
         self.evaluated: dict[Option, Evaluation] = {}
         self.inferences_checked = 0
         self.inferences_wrong = 0
+        self.hard_first = hard_first
 
     @property
     def target(self) -> int:
@@ -213,9 +215,34 @@ class Planner:
             cleared = before + sum(cleared_by(r, self.days_to_date) for r in rows)
             return cleared >= self.needed or failed_before + len(rows) + before - cleared > most_failures
 
-        todo = [i for i in range(self.reps) if i not in known]
+        todo = self.run_order([i for i in range(self.reps) if i not in known], option)
         runs = self.evaluator.in_order(option, todo, decided)
         return self._keep(option, index, {**own, **runs}, known, self.reps)
+
+    def run_order(self, todo: list[int], option: Option) -> list[int]:
+        """The replications to run, hardest first: most failures to clear in the options already run,
+        then by number.
+
+        Why: under common random numbers a replication that failed for other options (a run of bad
+        luck: a surge of requests, long assessments) is the likeliest to fail here too, and an option
+        that does not clear is known as soon as more than ``reps - needed`` fail (at 90% of 20, three
+        failures), so it is found in a few runs instead of after most of those that clear. The verdict
+        is the same in any order (it is whether at least ``needed`` of the ``reps`` clear, and it stops
+        only when that is certain); the order depends only on results already in, so it is the same on
+        any executor. ``hard_first=False``: in number order (to compare; tests/unit/test_plan.py).
+        """
+        if not self.hard_first:
+            return todo
+        hardness = dict.fromkeys(todo, 0.0)
+        for other in self.evaluated.values():
+            if other.option == option or not other.runs:
+                continue
+            failed = {i: not cleared_by(row, self.days_to_date) for i, row in other.runs.items()}
+            rate = sum(failed.values()) / len(failed)
+            for i, bad in failed.items():
+                if i in hardness:
+                    hardness[i] += bad - rate  # failing where most clear says more than where all fail
+        return sorted(todo, key=lambda i: (-hardness[i], i))
 
     def screen(self, option: Option, index: Index) -> Evaluation:
         """Replications in order until the share asked is out of reach or ``SCREEN`` have cleared."""
@@ -384,12 +411,11 @@ class _Search:
     def candidates(self) -> list[Evaluation]:
         """The option on the staircase for each value of the other keys: the least of the searched key
         that clears (less would not; more costs more), with enough replications to rank it by cost."""
-        out = []
-        for outer, f in self.frontier.items():
-            if f is not None:
-                index = self.full(outer, f)
-                out.append(self.planner.estimate(self.option(index), index))
-        return out
+        staircase = [self.full(outer, f) for outer, f in self.frontier.items() if f is not None]
+        # All their first replications in one stream, so every worker is busy until the last.
+        k = self.planner.cost_reps
+        self.planner.evaluator.ensure((self.option(index), i) for index in staircase for i in range(k))
+        return [self.planner.estimate(self.option(index), index) for index in staircase]
 
 
 def plan(
@@ -402,10 +428,12 @@ def plan(
     reps: int = 20,
     seed: int = 42,
     run: Execution = SERIAL,
+    hard_first: bool = True,
 ) -> PlanResult:
     """The cheapest option in ``vary``'s ranges that gets the backlog below ``target`` (the scenario's
     if None) by ``clear_by`` in at least ``confidence`` of ``reps`` replications (see the module)."""
     planner = Planner(scenario, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run)
+    planner.hard_first = hard_first
     try:
         return planner.plan(vary)
     finally:

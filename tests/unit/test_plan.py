@@ -151,3 +151,26 @@ def test_keep_up_sizes_the_later_groups_for_the_biggest_option() -> None:
     }
     varied = keep_up(example, {FTE: [14], "staffing.mental_health_assessors": [4, 8]})
     assert list(varied) == ["staffing.authorisers"]  # a varied group is left as varied
+
+
+def test_hardest_replications_first_give_the_same_plan_in_fewer_runs() -> None:
+    """The hand-worked service in steps of 10 bought a month, so options near the answer clear in some
+    replications and not others. Running first the replications that failed for the options already
+    run (Planner.run_order) must give the same verdict on every option, the same answer and runner-up,
+    and find an option that does not clear in fewer runs: at 20 FTE, 90 bought a month fails its third
+    replication at the 6th run, not the 8th as in number order."""
+    vary = {FTE: [10, 20], BOUGHT: list(range(0, 301, 10))}
+    results = {
+        hard: plan(hand(), CLEAR_BY, vary, confidence=0.9, reps=20, seed=3, hard_first=hard)
+        for hard in (False, True)
+    }
+    plain, hard = results[False], results[True]
+    assert plain.answer is not None and hard.answer is not None
+    assert hard.answer.option == plain.answer.option and hard.answer.option.as_dict == {FTE: 20, BOUGHT: 100}
+    assert [e.option for e in hard.runners_up] == [e.option for e in plain.runners_up]
+    verdicts = {h: {e.option: e.feasible for e in r.evaluated} for h, r in results.items()}
+    assert verdicts[True] == verdicts[False]
+    runs = {h: {e.option.as_dict[BOUGHT]: len(e.runs) for e in r.evaluated if e.option.as_dict[FTE] == 20}
+            for h, r in results.items()}  # fmt: skip
+    assert runs[True][90] < runs[False][90]
+    assert hard.replications < plain.replications
