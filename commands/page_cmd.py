@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from typing import Annotated
@@ -40,7 +41,12 @@ def serve(
     print(f"dols-sim page: http://{address}:{port}  (Ctrl+C to stop)", flush=True)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), *streamlit_flags()]
     cmd += ["--server.port", str(port), "--server.address", address]
+    server = subprocess.Popen(cmd)
+    # Stopped by a service manager or a script (SIGTERM), not only Ctrl+C: pass it on, or the server
+    # would outlive this command.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: server.send_signal(signum))
     try:
-        raise typer.Exit(subprocess.call(cmd))
-    except KeyboardInterrupt:
+        raise typer.Exit(server.wait())
+    except KeyboardInterrupt:  # the terminal sent Ctrl+C to the server too: let it finish stopping
+        server.wait()
         raise typer.Exit(0) from None

@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,13 @@ def test_dols_sim_app_serves_the_installed_page(site: Path, tmp_path: Path) -> N
         expect(page.get_by_text("Glossary")).to_be_visible()
         assert page.locator('[data-testid="stException"]').count() == 0
         browser.close()
+    # Stopping ``dols-sim app`` (SIGTERM, as a service manager does) stops the server it started.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).close()
+        except OSError:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError(f"the page at {url} still answers after dols-sim app was stopped")
