@@ -62,9 +62,9 @@ def test_dols_sim_app_serves_the_installed_page(site: Path, tmp_path: Path) -> N
         page.set_default_timeout(60_000)
         page.goto(url)
         worklist = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")
-        expect(worklist.locator('[data-testid="stMetricValue"]')).to_have_text("1,978")
+        expect(worklist.locator('[data-testid="stMetricValue"]')).to_have_text("1,978", timeout=60_000)
         page.get_by_role("tab", name="About").click()
-        expect(page.get_by_text("Glossary")).to_be_visible()
+        expect(page.get_by_text("Glossary")).to_be_visible(timeout=60_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         browser.close()
     # Stopping ``dols-sim app`` (SIGTERM, as a service manager does) stops the server it started.
