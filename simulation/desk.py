@@ -104,7 +104,8 @@ class Desk:
             self.add(fte - current)
 
     def arrive(self, idx: int, at: float | None = None) -> None:
-        """A request reaches this step (now, or at ``at``: see :meth:`take_ahead`): it starts when the first
+        """A request reaches this step (now, or at ``at`` when a week's requests are
+        screened ahead: see ``simulation.model._Run._weekly_intake``): it starts when the first
         post can take it, unless it closes first."""
         at = self.env.now if at is None else at
         self.register.enq[idx] = at
