@@ -134,6 +134,17 @@ def test_scenario_run_shows_results_and_charts(page: Page) -> None:
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "scenario.png"), full_page=False)
+    # The details are built when opened, by a fragment rerun: the waits by band appear, the chart stays.
+    assert panel.get_by_role("tab", name="Setting").count() == 0
+    panel.get_by_text("Waits and share decided within the statutory time").click()
+    waits = panel.locator('[data-testid="stExpander"]').filter(has_text="Waits and share decided")
+    expect(waits.get_by_role("tab", name="Setting")).to_be_visible(timeout=60_000)
+    expect(waits.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=60_000)
+    expect(chart.locator("canvas, svg").first).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    waits.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "scenario_waits.png"), full_page=False)
 
 
 def _unknown_headers_export() -> bytes:

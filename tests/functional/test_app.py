@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from presentation.charts import band_colours, band_swatch
-from presentation.tables import comparison_table, kpi_table
+from presentation.tables import comparison_table, kpi_table, waits_table
 from simulation.compare import paired_comparison
 from simulation.experiment import Results, run_replications
 from simulation.metrics import headline_kpis, kpi_info
@@ -176,6 +176,20 @@ def test_scenario_numbers_match_the_library(page: AppTest) -> None:
         assert cleared == "not cleared"
     else:
         assert cleared == f"{s.at['weeks_to_clear', 'mean']:,.0f}"
+
+
+def test_details_are_built_when_opened_and_match_the_library(page: AppTest) -> None:
+    run_scenario(page, reps=3, seed=11)
+    lib = library_results(3, 11)
+    assert not any("group" in d.value.columns for d in page.dataframe)  # not drawn with the results
+    page.session_state["scn_all_results"] = True
+    page.session_state["scn_waits"] = True
+    page.run()
+    assert not page.exception, page.exception
+    everything = [d.value for d in page.dataframe if set(d.value.columns) == {"KPI", "mean (95% CI)"}]
+    pd.testing.assert_frame_equal(everything[-1].reset_index(drop=True), kpi_table(lib.summary, None))
+    by_band = frame(page, "group", kpi_info("p90_wait_days").label)
+    pd.testing.assert_frame_equal(by_band.reset_index(drop=True), waits_table(lib.waits, "band"))
 
 
 def test_paired_comparison_against_a_baseline(page: AppTest) -> None:
