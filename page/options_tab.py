@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from page.levers import LEVERS
-from page.state import SCENARIOS, replication_pool, rules, run_cached, runs, worklist_fingerprint
+from page.state import SCENARIOS, Progress, replication_pool, rules, run_cached, runs, worklist_fingerprint
 from presentation import charts
 from presentation.formats import money, plural
 from presentation.options import heat_frame, plan_headline, plan_table, relief_sentence, search_sentence
@@ -145,7 +145,7 @@ def _find(
     keep: bool,
 ) -> None:
     st.session_state["plan_clear_by"] = clear_by
-    bar = st.progress(0.0, text="Running the options...")
+    bar = Progress("Running the options...")
     try:
         scenario = with_values(base, keep_up(base, vary)) if keep else base
         admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
@@ -154,7 +154,7 @@ def _find(
 
         def tick() -> None:
             counted[0] += 1
-            bar.progress(min(1.0, counted[0] / total), text=f"Replication {counted[0]:,} of {total:,}")
+            bar.update(counted[0], total, f"Replication {counted[0]:,} of {total:,}")
 
         run = Execution(Workers(replication_pool(), "processes", os.cpu_count() or 1))
         planner = Planner(
@@ -163,7 +163,7 @@ def _find(
         planner.evaluator.on_result = tick
         # The whole grid first (the heat map): the search then finds its replications already run.
         heat = heat_frame(planner.option_map(vary), [FTE, BOUGHT], scenario.costs.currency)
-        bar.progress(1.0, text="Searching for the cheapest option...")
+        bar.show(1.0, "Searching for the cheapest option...")
         result = planner.plan(vary)
     except DolsSimError as exc:
         bar.empty()
