@@ -27,6 +27,9 @@ from simulation.experiment import run_replications  # noqa: E402
 from simulation.scenario_file import load_scenario  # noqa: E402
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 
+#: A Vega-Lite chart drawn (its canvas or svg), not only its frame.
+CHART_DRAWN = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+
 
 def first_render(browser: Browser, url: str, ready_text: str, chart: bool) -> float:
     ctx = browser.new_context()
@@ -36,9 +39,7 @@ def first_render(browser: Browser, url: str, ready_text: str, chart: bool) -> fl
     page.goto(url)
     page.get_by_text(ready_text).first.wait_for()
     if chart:
-        page.locator(
-            '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
-        ).first.wait_for()
+        page.locator(CHART_DRAWN).first.wait_for()
     elapsed = time.perf_counter() - t0
     ctx.close()
     return elapsed
@@ -56,9 +57,7 @@ def scenario_run(browser: Browser, url: str, seed: int, reps: int) -> float:
     page.set_default_timeout(120_000)
     page.goto(url)
     page.get_by_text("On the worklist").first.wait_for()
-    page.locator(
-        '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
-    ).first.wait_for()
+    page.locator(CHART_DRAWN).first.wait_for()
     page.get_by_role("tab", name="Scenario").click()
     page.get_by_role("spinbutton", name="Replications").fill(str(reps))
     page.get_by_role("spinbutton", name="Seed").fill(str(seed))
