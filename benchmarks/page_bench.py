@@ -59,6 +59,8 @@ def scenario_run(browser: Browser, url: str, seed: int, reps: int) -> float:
     page.get_by_text("On the worklist").first.wait_for()
     page.locator(CHART_DRAWN).first.wait_for()
     page.get_by_role("tab", name="Scenario").click()
+    page.get_by_text("Set the levers and press Run.").wait_for()
+    page.wait_for_load_state("networkidle")  # the tab's widget code fetched
     page.get_by_role("spinbutton", name="Replications").fill(str(reps))
     page.get_by_role("spinbutton", name="Seed").fill(str(seed))
     t0 = time.perf_counter()
