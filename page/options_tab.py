@@ -8,7 +8,6 @@ the page's shared pool of worker processes, with the same numbers as ``dols-sim 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +21,7 @@ from presentation import charts
 from presentation.formats import money, plural
 from presentation.options import heat_frame, plan_headline, plan_table, relief_sentence, search_sentence
 from simulation.admission import admit
-from simulation.executors import Workers
+from simulation.executors import Workers, default_workers
 from simulation.metrics import STAFF_GROUPS
 from simulation.plan import Planner, PlanResult, add_months, keep_up
 from simulation.scenario import Scenario
@@ -156,7 +155,7 @@ def _find(
             counted[0] += 1
             bar.update(counted[0], total, f"Replication {counted[0]:,} of {total:,}")
 
-        run = Execution(Workers(replication_pool(), "processes", os.cpu_count() or 1))
+        run = Execution(Workers(replication_pool(), "processes", default_workers()))
         planner = Planner(
             admitted, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run
         )

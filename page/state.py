@@ -7,8 +7,6 @@ shared by every session, runs kept by name are each session's own.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from simulation.admission import admit
+from simulation.executors import default_workers, process_pool
 from simulation.experiment import Results, run_replications
 from simulation.scenario import Scenario
 from triage.columns import MappedExport
@@ -121,14 +120,13 @@ def replication_pool() -> ProcessPoolExecutor:
     """One pool of worker processes for the whole server, shared by every session.
 
     Replications run on all cores (a 20-replication run is about twice as fast on two), and ten
-    sessions queue on the same workers rather than oversubscribing the machine. ``forkserver``: forking
-    a threaded web server is unsafe, and its workers start with the model already imported. The numbers
-    are the same as a serial run (replication i depends only on the scenario, i and the seed).
+    sessions queue on the same workers rather than oversubscribing the machine. Forked from the
+    forkserver (:func:`simulation.executors.process_pool`): forking a threaded web server is unsafe, and
+    its workers start with the model already imported. The numbers are the same as a serial run
+    (replication i depends only on the scenario, i and the seed).
     """
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simulation.experiment"])
-    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=ctx)
-    for _ in range(os.cpu_count() or 1):
+    pool = process_pool(default_workers())
+    for _ in range(default_workers()):
         pool.submit(int)  # start the workers now, while the user sets the levers
     return pool
 
