@@ -51,6 +51,8 @@ def scenario_run(browser: Browser, url: str, seed: int, reps: int) -> float:
     The page is first let finish drawing (the Triage tab's metrics and first chart), as a person sees it
     before choosing a tab. Clicking the Scenario tab sooner raced that drawing: in some repeats the run
     then also paid for fetching and compiling the chart and table code (about 0.3 s), in others not.
+    Likewise the Scenario tab is let finish drawing before the levers are set and Run is pressed (a person
+    reads the levers first): pressing Run at once timed part of the tab's own drawing too.
     """
     ctx = browser.new_context()
     page = ctx.new_page()
