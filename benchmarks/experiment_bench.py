@@ -101,12 +101,12 @@ def page(repeats: int) -> None:
             seed = 7000 + k  # the same replications for all three: only who runs them differs
             order = list(times)[k % 3 :] + list(times)[: k % 3]  # drift favours none of them
             for kind in order:
-                t0 = time.perf_counter()
                 if kind == "page":
                     times[kind].append(scenario_run(browser, url, seed, 20))
-                    continue
-                run_replications(admitted, 20, seed, executor=pool.executor if kind == "pool" else None)
-                times[kind].append(time.perf_counter() - t0)
+                else:
+                    t0 = time.perf_counter()
+                    run_replications(admitted, 20, seed, executor=pool.executor if kind == "pool" else None)
+                    times[kind].append(time.perf_counter() - t0)
             took = ", ".join(f"{x} {times[x][-1]:.2f} s" for x in times)
             print(f"  repeat {k + 1}: {took}", file=sys.stderr)
         browser.close()

@@ -70,10 +70,8 @@ class Progress:
 
     def update(self, done: int, total: int, text: str) -> None:
         """Show ``done`` of ``total``, unless the bar was redrawn less than a moment ago."""
-        now = time.monotonic()
-        if now - self.drawn >= PROGRESS_EVERY:
-            self.drawn = now
-            self.bar.progress(min(1.0, done / total), text=text)
+        if time.monotonic() - self.drawn >= PROGRESS_EVERY:
+            self.show(min(1.0, done / total), text)
 
     def show(self, fraction: float, text: str) -> None:
         """A step the user should see now (a new phase), whenever the bar was last redrawn."""
@@ -125,8 +123,9 @@ def replication_pool() -> ProcessPoolExecutor:
     its workers start with the model already imported. The numbers are the same as a serial run
     (replication i depends only on the scenario, i and the seed).
     """
-    pool = process_pool(default_workers())
-    for _ in range(default_workers()):
+    workers = default_workers()
+    pool = process_pool(workers)
+    for _ in range(workers):
         pool.submit(int)  # start the workers now, while the user sets the levers
     return pool
 
