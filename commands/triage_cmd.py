@@ -43,6 +43,12 @@ def triage(
     rejects: Annotated[
         Path | None, typer.Option(help="Write refused rows and why here (.csv or .xlsx).")
     ] = None,
+    outside: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the rows outside the DoLS (under 18) and the route for each here (.csv or .xlsx)."
+        ),
+    ] = None,
     criteria: Annotated[Path | None, typer.Option(help="Your own screening criteria TOML.")] = None,
     timescales: Annotated[Path | None, typer.Option(help="Your own statutory timescales TOML.")] = None,
     policies: Annotated[
@@ -73,6 +79,8 @@ def triage(
     summary = summarise(result, rules.criteria.all_bands)
     if rejects:
         write_table(result.rejects, rejects, "rejects")
+    if outside:
+        write_table(result.outside_scope, outside, "outside the DoLS")
     if not len(result.worklist):
         where = f"see {rejects}" if rejects else "add --rejects FILE to see why"
         raise DolsSimError(f"{nothing_accepted(summary, result.source_name)}; {where}")
@@ -82,6 +90,9 @@ def triage(
     print_summary(console, summary, result.as_of, rules)
     if out:
         console.print(f"Worklist: {len(result.worklist):,} rows -> {out}")
+    if len(result.outside_scope):
+        where = f"-> {outside}" if outside else "(add --outside FILE for the list and the route)"
+        console.print(f"Outside the DoLS (under 18): {len(result.outside_scope):,} rows {where}")
     if len(result.rejects):
         where = f"-> {rejects}" if rejects else "(add --rejects FILE to see why)"
         console.print(f"Refused: {len(result.rejects):,} rows {where}")
@@ -97,7 +108,8 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
     console.print(reading(s))
     console.print(
         f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {plural(s.rows_in, 'row')} in, "
-        f"{number(s.accepted, 0)} on the worklist, {number(s.rejected, 0)} refused"
+        f"{number(s.accepted, 0)} on the worklist, {number(s.outside_scope, 0)} outside the DoLS "
+        f"(under 18), {number(s.rejected, 0)} refused"
     )
     console.print(
         f"Past statutory deadline: [bold red]{number(s.breached, 0)}[/bold red] · urgent expiring within "
@@ -108,11 +120,29 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
     a = s.alerts
     console.print(
         f"Deprived of liberty without authority: [bold red]{number(a.without_authority, 0)}[/bold red] "
-        f"(urgent authorisation expired {number(a.without_authority_urgent, 0)}, standing authorisation "
-        f"ended {number(a.without_authority_renewal, 0)}) · standing authorisation ends within "
+        f"(standard request, already deprived {number(a.without_authority_standard, 0)}, of which "
+        f"{number(a.without_authority_assumed, 0)} on the setting's default; urgent authorisation ended "
+        f"{number(a.without_authority_urgent, 0)}; standing authorisation ended "
+        f"{number(a.without_authority_renewal, 0)})"
+    )
+    console.print(
+        f"Last lawful day today: [bold red]{number(a.last_lawful_day_today, 0)}[/bold red], tomorrow: "
+        f"[bold]{number(a.last_lawful_day_tomorrow, 0)}[/bold] · urgent on its final day, already "
+        f"extended: [bold]{number(a.urgent_final_day, 0)}[/bold] · IMCA to instruct (s39A): "
+        f"[bold]{number(a.imca_to_instruct, 0)}[/bold] · standing authorisation ends within "
         f"{plural(rules.timescales.alerts.renewal_authorisation_ending_within_days, 'day')}: "
         f"[bold]{number(a.authorisation_ending_soon, 0)}[/bold]"
     )
+    if a.ended_before_request:
+        console.print(
+            f"Authorisation had ended before the request arrived: {number(a.ended_before_request, 0)}"
+        )
+    if s.reviews:
+        console.print(f"Review requests (Part 8, no statutory period): {number(s.reviews, 0)}")
+    if s.not_applicable_answers:
+        console.print(
+            f"Screening answers given as N/A, read as not known: {number(s.not_applicable_answers, 0)}"
+        )
     if a.renewal_requested_early:
         window = rules.timescales.standard_authorisation.renewal_request_window_days
         console.print(

@@ -81,8 +81,10 @@ def open_by_band_and_wait(worklist: pd.DataFrame, bands: list[str]) -> alt.Chart
 
 
 def deadlines_ahead(worklist: pd.DataFrame, as_of: date, bands: list[str], weeks: int = 8) -> alt.Chart:
-    """Statutory deadlines falling in each of the coming weeks (and those already past)."""
-    days = worklist["days_to_deadline"]
+    """Statutory deadlines falling in each of the coming weeks (and those already past). Reviews (Part
+    8) have no statutory deadline, so they are not in it."""
+    worklist = worklist[worklist["days_to_deadline"].notna()]
+    days = worklist["days_to_deadline"].astype("int64")
     week = np.floor(days / 7).astype(int)
     label = np.where(days < 0, "already past", "week " + (week + 1).astype(str))
     data = pd.DataFrame({"when": label, "band": worklist["priority"], "week": np.where(days < 0, -1, week)})

@@ -16,7 +16,7 @@ import pandas as pd
 
 import triage
 from simulation import budget
-from simulation.initial_backlog import read_worklist
+from simulation.initial_backlog import read_worklist, without_reviews
 from simulation.scenario import Scenario, ScenarioError
 
 
@@ -37,6 +37,9 @@ class Admitted:
     ring_policy: triage.Policy | None = None
     #: the applications one replication is expected to handle (checked against the work limit)
     work: budget.Work | None = None
+    #: Part 8 review requests left out of the starting worklist (the model simulates requests for
+    #: authorisation; a review's person is under an authorisation in force)
+    reviews_left_out: int = 0
 
 
 def _policy(scenario: Scenario, rules: triage.Rules) -> tuple[triage.Policy, triage.Policies]:
@@ -115,7 +118,10 @@ def admit(
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         initial_worklist = read_worklist(path)
+    reviews = 0
+    if initial_worklist is not None:  # Part 8 reviews are not requests the model simulates
+        initial_worklist, reviews = without_reviews(initial_worklist)
     work = budget.estimate(scenario, None if initial_worklist is None else len(initial_worklist))
     if work_limit is not None:
         budget.check(work, work_limit, limit_owner)
-    return Admitted(scenario, rules, policy, policies, initial_worklist, ring_policy, work)
+    return Admitted(scenario, rules, policy, policies, initial_worklist, ring_policy, work, reviews)

@@ -60,6 +60,7 @@ class Draws:
     stay_days: np.ndarray  # days from receipt to leaving the setting (inf: no fixed stay)
     closure_reason_u: np.ndarray  # U(0,1): which published reason a hazard closure is
     screen_close_u: np.ndarray  # U(0,1): closed at screening when below the setting's share
+    deprived_u: np.ndarray  # U(0,1): a standard request's person already deprived when below the share
 
     def take(self, start: int, stop: int) -> Draws:
         """Rows ``start:stop`` (the renewal pool hands them out in order)."""
@@ -95,6 +96,7 @@ def draw_numbers(n: int, scenario: Scenario, streams: GroupStreams) -> Draws:
         stay_days=sample(hospital_stay, streams["stay"], n) if hospital_stay else np.full(n, np.inf),
         closure_reason_u=streams["closure_reason"].random(n),
         screen_close_u=streams["screen_close"].random(n),
+        deprived_u=streams["already_deprived"].random(n),
     )
 
 
@@ -191,6 +193,12 @@ class BlockBuilder:
         self.leave_hazard = np.array([leave_hazard(c) for c in by_setting])
         shares = scenario.screening.closed_on_receipt_share
         self.screen_close_share = np.array([getattr(shares, name) for name in SETTINGS])
+        # who is already deprived of liberty when a standard request is made (triage.authority's rule)
+        deprived = scenario.demand.mix.already_deprived_share
+        defaults = ts.authority.already_deprived_by_setting
+        self.deprived_share = np.array(
+            [getattr(deprived, name) if deprived else float(defaults[name]) for name in SETTINGS]
+        )
         self.bands = tuple(rules.criteria.all_bands)
 
     def clock(
@@ -199,8 +207,10 @@ class BlockBuilder:
         request_type: np.ndarray,
         extension_granted: np.ndarray,
         authorisation_expiry: np.ndarray | None = None,
+        already_deprived: np.ndarray | None = None,
     ) -> Clock:
-        """Deadlines by the rules' counting convention; ``authorisation_expiry`` (time) for renewals."""
+        """Deadlines by the rules' counting convention; ``authorisation_expiry`` (time) for renewals;
+        ``already_deprived``: a standard request's person is deprived from receipt (default: all)."""
         day = np.floor(received)
         urgent = request_type == URGENT
         renewal = request_type == RENEWAL
@@ -230,6 +240,7 @@ class BlockBuilder:
             is_renewal=renewal,
             authorisation_end=expiry,
             received=received,
+            already_deprived=np.ones(len(day), bool) if already_deprived is None else already_deprived,
         )
         return Clock(
             deadline_day, urgent_last, ends.decision_due, urgent_last + 1, ends.unauthorised_from, expiry
@@ -245,16 +256,22 @@ class BlockBuilder:
         band: np.ndarray | None = None,
         clock: Clock | None = None,
         screened: bool = False,
+        prior_length: np.ndarray | None = None,
     ) -> AppBlock:
         """Screen (unless ``band`` is given), clock (unless given), key and cost a batch.
 
         ``screened``: already through screening on receipt (the starting backlog), so never closed there.
+        ``prior_length``: a renewal's standing authorisation's length in days (NaN or None: not known,
+        taken as long enough for a proportionate assessment).
         """
         scenario = self.scenario
         n = len(received)
+        order_band = None
         if band is None:
-            band = triage.screen(columns, self.rules.criteria).band
+            screening = triage.screen(columns, self.rules.criteria)
+            band, order_band = screening.band, screening.order_band
         band = np.asarray(band, dtype=object)
+        order_band = band if order_band is None else np.asarray(order_band, dtype=object)
         rtype = codes_of(columns["request_type"], REQUEST_TYPES, "request_type")
         setting = codes_of(columns["setting"], SETTINGS, "setting")
         reason = codes_of(columns["primary_support_reason"], SUPPORT_REASON_CODES, "primary_support_reason")
@@ -264,7 +281,8 @@ class BlockBuilder:
             extension = (
                 draws.extension_u < scenario.outcomes.urgent_extension_granted_share
             ) & self.can_extend
-            clock = self.clock(received, rtype, extension & (rtype == URGENT), authorisation_expiry)
+            deprived = draws.deprived_u < self.deprived_share[setting]
+            clock = self.clock(received, rtype, extension & (rtype == URGENT), authorisation_expiry, deprived)
         # An urgent authorisation is extended when its lawful period outlasts the first expiry.
         with np.errstate(invalid="ignore"):
             extension = (rtype == URGENT) & (clock.deadline_end > clock.urgent_end)
@@ -272,9 +290,13 @@ class BlockBuilder:
         staffing, assessment = scenario.staffing, scenario.assessment
         factor = np.ones(n)
         if assessment.proportionate:
+            # ADASS (2016): desk-based assessments for the bands the scenario names, and for renewals of
+            # authorisations of 6 months or more (a shorter one was short for a reason)
             desk = np.isin(band, assessment.proportionate_bands)
             if assessment.proportionate_renewals:
-                desk |= rtype == RENEWAL
+                length = np.full(n, np.nan) if prior_length is None else np.asarray(prior_length, float)
+                long_enough = np.isnan(length) | (length >= PROPORTIONATE_RENEWAL_MIN_DAYS)
+                desk |= (rtype == RENEWAL) & long_enough
             factor[desk] = assessment.proportionate_hours_factor
         bia_days = draws.bia_hours * factor / (staffing.bia_productive_hours_per_week / 7)
         mha_days = draws.mha_hours / (staffing.mha_productive_hours_per_week / 7)
@@ -303,7 +325,7 @@ class BlockBuilder:
         renews = granted & (stays > after) & scenario.outcomes.renewals
         renewal_after = np.where(renews, after, np.inf)
 
-        keys, ring_keys, changes = self._keys(rtype, band, received, clock)
+        keys, ring_keys, changes = self._keys(rtype, order_band, received, clock)
         return AppBlock(
             received=np.asarray(received, dtype=np.float64),
             request_type=rtype,
@@ -392,3 +414,5 @@ class BlockBuilder:
 #: A renewal request arrives at least this many days after the decision that granted the authorisation
 #: (renewals are gathered a week at a time, so their keys are computed in batches).
 MIN_RENEWAL_DELAY_DAYS = 7.0
+#: ADASS (2016): a renewal may be assessed proportionately when the authorisation was 6 months or more.
+PROPORTIONATE_RENEWAL_MIN_DAYS = 182.0

@@ -82,6 +82,26 @@ def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].astype("string").str.strip().str.lower().fillna("").to_numpy(dtype=object)
 
 
+def already_deprived(frame: pd.DataFrame, setting: np.ndarray, builder: BlockBuilder) -> np.ndarray:
+    """Whether each standard request's person is already deprived of liberty: the worklist's own
+    ``already_deprived`` (yes/no, as triage wrote it, defaults filled in), else the rules file's default
+    per setting (the same rule as triage's, :mod:`triage.authority`)."""
+    default = triage.already_deprived_defaults(setting, builder.timescales)
+    if "already_deprived" not in frame.columns:
+        return default
+    given = _text(frame, "already_deprived")
+    return np.where(np.isin(given, ["yes", "no"]), given == "yes", default)
+
+
+def without_reviews(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """A worklist without its Part 8 review requests, and how many there were: the model simulates
+    requests for authorisation; a review's person is under an authorisation in force."""
+    if "request_type" not in frame.columns:
+        return frame, 0
+    review = frame["request_type"].astype(str).str.strip().str.lower().eq("review").to_numpy()
+    return frame.loc[~review].reset_index(drop=True), int(review.sum())
+
+
 def worklist_inputs(
     frame: pd.DataFrame, start_date: date, builder: BlockBuilder, extension_u: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, Clock]:
@@ -150,6 +170,7 @@ def worklist_inputs(
     )
     ends = triage.authority_ends(
         deadline_day=deadline,
+        already_deprived=already_deprived(frame, setting, builder),
         is_urgent=urgent,
         urgent_expiry_day=urgent_day,
         extension_granted=extend,

@@ -112,6 +112,12 @@ KPI_CATALOGUE: tuple[Kpi, ...] = (
     Kpi("unauthorised_person_days_standard", "Person-days without authorisation: standard", "count"),
     Kpi("unauthorised_person_days_urgent", "Person-days without authorisation: urgent", "count"),
     Kpi("unauthorised_person_days_renewal", "Person-days without authorisation: renewal", "count"),
+    Kpi(
+        "person_days_past_statutory_period",
+        "Person-days undecided past the statutory period",
+        "count",
+        better="lower",
+    ),
     Kpi("longest_wait_days", "Longest wait (days)", "days", better="lower"),
     Kpi("utilisation_bia", "In-house BIA utilisation", "share", headline=True),
     Kpi("utilisation_mha", "Mental health assessor utilisation", "share", headline=True),

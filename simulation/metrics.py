@@ -18,9 +18,13 @@ One place decides what each KPI means, so the terminal table, the CSVs and the w
   warm-up (``within_statutory_share``: made by the statutory deadline: day 21, the urgent authorisation's
   end with any extension, or a renewal's deadline); requests still open at the end are in none of these:
   ``mean_days_open_at_end`` and ``longest_wait_days_<band>`` (open ones counted to the end) show them;
-- ``unauthorised_person_days``: days within the run a person spent undecided after their authority ran
-  out (day 21 or the urgent authorisation's end; for a renewal, the end of the standing authorisation),
-  until decided, closed or the end of the run;
+- ``unauthorised_person_days``: days within the run a person spent deprived of liberty without
+  authority while undecided, as the law counts it (:mod:`triage.authority`, the worklist's own rule): a
+  standard request for a person already deprived, from receipt (a request gives no authority); an
+  urgent authorisation, from its end (extension included); a renewal, from the end of the standing
+  authorisation; until decided, closed or the end of the run;
+- ``person_days_past_statutory_period``: days within the run a request was undecided after its reg 13
+  deadline (the old "day 22" count, which is not a count of people without authority);
 - costs: filled in-house BIA posts (salary with on-costs per FTE-year), bought BIA assessments, mental
   health assessments and sign-offs.
 """
@@ -177,9 +181,15 @@ def waits_by_group(log: RunLog) -> pd.DataFrame:
 
 def unauthorised_days(apps: pd.DataFrame, until: float) -> np.ndarray:
     """Days each person spent undecided without authority, from the start of the run to ``until``."""
-    start = np.maximum(apps["unauthorised_from"].to_numpy(), 0.0)
+    return _days_after(apps, "unauthorised_from", until)
+
+
+def _days_after(apps: pd.DataFrame, column: str, until: float) -> np.ndarray:
+    """Days each request was undecided after the time in ``column``, within the run to ``until``."""
+    start = np.maximum(apps[column].to_numpy(), 0.0)
     stop = np.minimum(exit_times(apps), until)
-    return np.maximum(stop - start, 0.0)
+    with np.errstate(invalid="ignore"):
+        return np.maximum(np.nan_to_num(stop - start, nan=0.0, neginf=0.0), 0.0)
 
 
 def _published(log: RunLog, sel: np.ndarray) -> dict[str, float]:
@@ -285,6 +295,7 @@ def kpis(log: RunLog) -> dict[str, float]:
         "urgent_expired_undecided": float(expired_undecided.sum()),
         "urgent_expired_unextended": float(unextended.sum()),
         "unauthorised_person_days": float(unauth.sum()),
+        "person_days_past_statutory_period": float(_days_after(apps, "deadline_end", end).sum()),
     }
     for kind in ("standard", "urgent", "renewal"):
         out[f"unauthorised_person_days_{kind}"] = float(unauth[rtype == kind].sum())

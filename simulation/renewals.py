@@ -40,7 +40,8 @@ RENEWAL_POOL_SIZE = 2048
 PRESCREEN = True
 
 #: A renewal waiting to be requested: (time, parent row or -1, setting code, reason code, expiry time).
-Pending = tuple[float, int, int, int, float]
+#: (request time, parent row, setting, reason, standing expiry, standing authorisation's length in days)
+Pending = tuple[float, int, int, int, float, float]
 
 
 class _FormPool:
@@ -113,7 +114,7 @@ class Renewals:
         """A decision at ``now`` granted an authorisation of ``length`` days: its renewal is due ``after``
         days later (``inf``: the person will have left by then)."""
         if after != math.inf:
-            heappush(self.pending, (now + after, row, setting, reason, now + length))
+            heappush(self.pending, (now + after, row, setting, reason, now + length, length))
 
     def standing(self, n: int, rng: np.random.Generator) -> None:
         """Authorisations in force on the start date: each may come back as a renewal request.
@@ -133,8 +134,12 @@ class Renewals:
         stays = rng.exponential(1.0, n) / np.where(hazard > 0, hazard, 1.0)
         stays[hazard <= 0] = np.inf
         keep = (request > 0) & (stays > request)
+        typical = float(scenario.outcomes.authorisation_days.mean)  # (their lengths are not known)
         for k in np.flatnonzero(keep).tolist():
-            heappush(self.pending, (float(request[k]), -1, int(setting[k]), int(reason[k]), float(expiry[k])))
+            heappush(
+                self.pending,
+                (float(request[k]), -1, int(setting[k]), int(reason[k]), float(expiry[k]), typical),
+            )
 
     def gather(self, now: float) -> tuple[int, list[float]]:
         """The renewals due in the coming week (before the end of the run) as applications, keyed in one
@@ -167,10 +172,13 @@ class Renewals:
         setting = np.array([p[2] for p in batch], dtype=np.int64)
         reason = np.array([p[3] for p in batch], dtype=np.int64)
         expiry = np.array([p[4] for p in batch])
+        length = np.array([p[5] for p in batch])
         columns, draws, band = self.forms.take(len(batch))
         columns["setting"] = np.asarray(SETTINGS, dtype=object)[setting]
         columns["primary_support_reason"] = np.asarray(SUPPORT_REASON_CODES, dtype=object)[reason]
-        block = self.builder.build(columns, times, draws, authorisation_expiry=expiry, band=band)
+        block = self.builder.build(
+            columns, times, draws, authorisation_expiry=expiry, band=band, prior_length=length
+        )
         return self.append(block, parents), times.tolist()
 
     def _arrives(self, row: int, _event: simpy.Event) -> None:

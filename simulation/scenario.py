@@ -160,6 +160,13 @@ class SupportReasonShares(_Model):
         return tuple(float(getattr(self, r)) for r in SUPPORT_REASONS)
 
 
+class SettingShares(_Model):
+    """A share for each setting (care homes, hospitals)."""
+
+    care_home: Share = 0.0
+    hospital: Share = 0.0
+
+
 class Mix(_Model):
     """What the arriving requests look like."""
 
@@ -171,6 +178,12 @@ class Mix(_Model):
     #: Renewals of authorisations the model did not grant itself (e.g. granted before the start).
     renewal_share: Share = 0.0
     primary_support_reason: SupportReasonShares = SupportReasonShares()
+    #: Share of standard requests (no urgent authorisation) for people ALREADY deprived of liberty when
+    #: the request is made, per setting: they are without authority from receipt (a request gives no
+    #: authority, Sch A1 paras 1(3), 2); the rest are planned deprivations, without authority never while
+    #: they wait. Not given: the rules file's default per setting (``[authority]`` in
+    #: ``triage/rules/timescales.toml``: true = 1, false = 0).
+    already_deprived_share: SettingShares | None = None
 
     @model_validator(mode="after")
     def _types(self) -> Mix:
@@ -359,13 +372,6 @@ class Queue(_Model):
     #: Elapsed days from allocation to report for the ring-fenced (duty) team, who visit within days;
     #: None: as ``staffing.bia_turnaround_days``.
     ring_fenced_turnaround_days: Distribution | None = None
-
-
-class SettingShares(_Model):
-    """A share for each setting (care homes, hospitals)."""
-
-    care_home: Share = 0.0
-    hospital: Share = 0.0
 
 
 class Screening(_Model):

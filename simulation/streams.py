@@ -43,6 +43,7 @@ APP_STREAMS: tuple[str, ...] = (
     "closure_reason",
     "screen_close",
     "ring_turnaround",
+    "already_deprived",
 )
 
 

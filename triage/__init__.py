@@ -14,6 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "already_deprived_defaults": "triage.authority",
+    "authority_times": "triage.authority",
     "AuthorityEnds": "triage.clock",
     "DeadlineDays": "triage.clock",
     "apply_clock": "triage.clock",
@@ -54,8 +56,10 @@ __all__ = [
     "RulesError",
     "Screening",
     "Timescales",
+    "already_deprived_defaults",
     "apply_clock",
     "authority_ends",
+    "authority_times",
     "deadline_days",
     "extension_adds_days",
     "last_day_offset",
@@ -67,6 +71,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from triage.authority import already_deprived_defaults, authority_times
     from triage.clock import (
         AuthorityEnds,
         DeadlineDays,

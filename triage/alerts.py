@@ -6,9 +6,18 @@ authorisation ends in days must be decided before it does. Each alert is a colum
 is exported with it) and a count for the terminal and the page. The windows are in
 ``rules/timescales.toml`` (``[alerts]``, ``[standard_authorisation]``):
 
-- ``without_authority_since``: an urgent authorisation that expired undecided (the day after its last
-  day, extension included), or a renewal whose standing authorisation has ended (the day after it
-  ended): "deprived of liberty without authority since ...";
+- ``without_authority_since`` (from :mod:`triage.authority`, the one rule): a standard request for a
+  person already deprived of liberty (since receipt: a request gives no authority, Sch A1 paras 1(3),
+  2), an urgent authorisation that expired undecided (the day after its last day, extension included),
+  or a renewal or review whose standing authorisation has ended (the day after it ended): "deprived of
+  liberty without authority since ...";
+- ``last_lawful_day``: "today" or "tomorrow" for a request whose reg 13 deadline is day 21 (standard,
+  renewal, or an urgent authorisation that had ended before the request arrived) and falls within the
+  window: the decision is due now;
+- ``urgent_final_day``: an urgent authorisation already extended, on its last day: it cannot be
+  extended again (one extension, Sch A1 para 84), so the decision is due today;
+- ``imca_to_instruct``: no one appropriate to consult but paid carers: the supervisory body must
+  instruct an IMCA (MCA s39A) from receipt, whatever the band;
 - ``authorisation_ending_soon``: a renewal whose standing authorisation ends within the window (today
   included);
 - ``extension_due`` and ``urgent_expiring_soon``: from the clock (:mod:`triage.clock`);
@@ -26,67 +35,108 @@ import numpy as np
 import pandas as pd
 
 from triage.rulebook import Timescales
+from triage.screening import YES
+from triage.vocabulary import FURTHER_REQUEST_TYPES
 
 #: Columns :func:`add_alerts` adds to a clocked application table.
 ALERT_COLUMNS = [
     "alerts",
-    "without_authority_since",
+    "last_lawful_day",
+    "urgent_final_day",
+    "imca_to_instruct",
     "authorisation_ending_soon",
     "renewal_requested_early",
 ]
 
 
 def add_alerts(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.DataFrame:
-    """Add :data:`ALERT_COLUMNS` to a table with the clock's columns (see the module docstring)."""
+    """Add :data:`ALERT_COLUMNS` to a table with the clock's and the authority's columns (see the module
+    docstring)."""
     out = apps.copy()
     as_of_ts = pd.Timestamp(as_of)
-    one_day = pd.Timedelta(days=1)
-    is_urgent = out["request_type"].eq("urgent").to_numpy()
-    is_renewal = out["request_type"].eq("renewal").to_numpy()
-    urgent_end = out["urgent_expiry"]
+    kind = out["request_type"]
+    is_urgent = kind.eq("urgent").to_numpy()
+    follows = kind.isin(FURTHER_REQUEST_TYPES).to_numpy()
     standing_end = out["authorisation_expiry"]
-    urgent_gone = is_urgent & (urgent_end < as_of_ts).to_numpy()
-    standing_gone = is_renewal & (standing_end < as_of_ts).to_numpy()
-    since = pd.Series(pd.NaT, index=out.index, dtype=urgent_end.dtype)
-    since = since.where(~urgent_gone, urgent_end + one_day).where(~standing_gone, standing_end + one_day)
     days_left = (standing_end - as_of_ts).dt.days
     window = timescales.alerts.renewal_authorisation_ending_within_days
-    ending = is_renewal & days_left.between(0, window).to_numpy()
+    ending = follows & days_left.between(0, window).to_numpy()
     ahead = (standing_end - out["received_date"]).dt.days
     allowed = timescales.standard_authorisation.renewal_request_window_days
-    early = is_renewal & (ahead > allowed).to_numpy()
+    early = kind.eq("renewal").to_numpy() & (ahead > allowed).to_numpy()
+    # reg 13(1)'s day 21: every request whose deadline is not an urgent authorisation's end
+    to_deadline = out["days_to_deadline"].astype("float64").to_numpy()
+    urgent_deadline = is_urgent & (out["statutory_deadline"] == out["urgent_expiry"]).to_numpy()
+    day_21 = ~urgent_deadline & ~np.isnan(to_deadline)
+    soon = timescales.alerts.last_lawful_day_within_days
+    last_day = np.where(
+        day_21 & (to_deadline == 0),
+        "today",
+        np.where(day_21 & (to_deadline == 1) & (soon >= 1), "tomorrow", ""),
+    )
+    extended = out["urgent_extended_days"].fillna(0).to_numpy() > 0
+    final_day = is_urgent & extended & (out["urgent_expiry"] == as_of_ts).to_numpy()
+    imca = (
+        out["no_one_to_consult"].eq(YES).to_numpy()
+        if "no_one_to_consult" in out
+        else np.zeros(len(out), bool)
+    )
 
-    out["without_authority_since"] = since
+    out["last_lawful_day"] = last_day.astype(object)
+    out["urgent_final_day"] = final_day
+    out["imca_to_instruct"] = imca
     out["authorisation_ending_soon"] = ending
     out["renewal_requested_early"] = early
-    out["alerts"] = _in_words(out, urgent_gone, standing_gone, ending, early, ahead, allowed)
+    out["alerts"] = _in_words(out, ending, early, ahead, allowed)
     return out
+
+
+_WITHOUT = "deprived of liberty without authority since "
 
 
 def _in_words(
     out: pd.DataFrame,
-    urgent_gone: np.ndarray,
-    standing_gone: np.ndarray,
     ending: np.ndarray,
     early: np.ndarray,
     ahead: pd.Series,
     allowed: int,
 ) -> np.ndarray:
     """Each row's alerts as text, "; "-separated (vectorised: text is built only where an alert holds)."""
+    kind = out["request_type"]
+    gone = out["without_authority_since"].notna().to_numpy()
+    before = out["authority_ended_before_request"].to_numpy(dtype=bool)
+    urgent = kind.eq("urgent").to_numpy()
+    follows = kind.isin(FURTHER_REQUEST_TYPES).to_numpy()
+    assumed = out["already_deprived_assumed"].to_numpy(dtype=bool)
     extension = out["extension_due"].to_numpy(dtype=bool)
-    expiring = out["urgent_expiring_soon"].to_numpy(dtype=bool) & ~extension
+    final_day = out["urgent_final_day"].to_numpy(dtype=bool)
+    expiring = out["urgent_expiring_soon"].to_numpy(dtype=bool) & ~extension & ~final_day
+    last_day = out["last_lawful_day"].to_numpy(dtype=object)
     since = _iso_text(out["without_authority_since"])
     urgent_end = _iso_text(out["urgent_expiry"])
     standing_end = _iso_text(out["authorisation_expiry"])
     days_ahead = ahead.fillna(0).to_numpy(dtype=np.int64).astype(str).astype(object)
+    standard_gone = gone & ~urgent & ~follows
     pieces = [
+        (gone & urgent & before, _WITHOUT, since, " (urgent authorisation ended before the request arrived)"),
+        (gone & urgent & ~before, _WITHOUT, since, " (urgent authorisation expired)"),
+        (gone & follows & before, _WITHOUT, since, " (authorisation had ended before the further request)"),
+        (gone & follows & ~before, _WITHOUT, since, " (authorisation ended)"),
+        (standard_gone & ~assumed, _WITHOUT, since, " (request received: a request gives no authority)"),
         (
-            urgent_gone,
-            "deprived of liberty without authority since ",
+            standard_gone & assumed,
+            _WITHOUT,
             since,
-            " (urgent authorisation expired)",
+            " (request received; already deprived assumed from the setting)",
         ),
-        (standing_gone, "deprived of liberty without authority since ", since, " (authorisation ended)"),
+        (last_day != "", "last lawful day ", last_day, " (reg 13: 21 days from receipt)"),
+        (final_day, "urgent authorisation ends today, already extended: decide today", _blank(out), ""),
+        (
+            out["imca_to_instruct"].to_numpy(dtype=bool),
+            "instruct an IMCA (s39A): no one to consult",
+            _blank(out),
+            "",
+        ),
         (ending, "standing authorisation ends ", standing_end, ""),
         (extension, "extension decision due: urgent authorisation ends ", urgent_end, ""),
         (expiring, "urgent authorisation ends ", urgent_end, ""),
@@ -98,13 +148,17 @@ def _in_words(
         ),
     ]
     words = np.full(len(out), "", dtype=object)
-    for mask, before, value, after in pieces:
+    for mask, before_text, value, after in pieces:
         if not mask.any():
             continue
-        text = before + value[mask] + after
+        text = before_text + value[mask] + after
         earlier = words[mask]
         words[mask] = np.where(earlier != "", earlier + "; " + text, text)
     return words
+
+
+def _blank(out: pd.DataFrame) -> np.ndarray:
+    return np.full(len(out), "", dtype=object)
 
 
 def _iso_text(dates: pd.Series) -> np.ndarray:
@@ -118,28 +172,46 @@ def _iso_text(dates: pd.Series) -> np.ndarray:
 class AlertCounts:
     """How many applications carry each alert (counts only: safe for a terminal or a log)."""
 
+    without_authority_standard: int  # standard request, person already deprived: since receipt
     without_authority_urgent: int  # urgent authorisation expired undecided
-    without_authority_renewal: int  # standing authorisation ended, renewal undecided
+    without_authority_renewal: int  # standing authorisation ended, renewal (or review) undecided
+    without_authority_assumed: int  # of the standard ones, resting on the setting's default
     authorisation_ending_soon: int
     extension_due: int
     urgent_expiring_soon: int
     renewal_requested_early: int
+    last_lawful_day_today: int = 0
+    last_lawful_day_tomorrow: int = 0
+    urgent_final_day: int = 0
+    imca_to_instruct: int = 0
+    ended_before_request: int = 0
 
     @property
     def without_authority(self) -> int:
-        return self.without_authority_urgent + self.without_authority_renewal
+        return (
+            self.without_authority_standard + self.without_authority_urgent + self.without_authority_renewal
+        )
 
 
 def count_alerts(worklist: pd.DataFrame) -> AlertCounts:
     gone = worklist["without_authority_since"].notna()
     kind = worklist["request_type"]
+    standard = gone & kind.eq("standard")
+    last_day = worklist["last_lawful_day"]
     return AlertCounts(
+        without_authority_standard=int(standard.sum()),
         without_authority_urgent=int((gone & kind.eq("urgent")).sum()),
-        without_authority_renewal=int((gone & kind.eq("renewal")).sum()),
+        without_authority_renewal=int((gone & kind.isin(FURTHER_REQUEST_TYPES)).sum()),
+        without_authority_assumed=int((standard & worklist["already_deprived_assumed"]).sum()),
         authorisation_ending_soon=int(worklist["authorisation_ending_soon"].sum()),
         extension_due=int(worklist["extension_due"].sum()),
         urgent_expiring_soon=int(worklist["urgent_expiring_soon"].sum()),
         renewal_requested_early=int(worklist["renewal_requested_early"].sum()),
+        last_lawful_day_today=int(last_day.eq("today").sum()),
+        last_lawful_day_tomorrow=int(last_day.eq("tomorrow").sum()),
+        urgent_final_day=int(worklist["urgent_final_day"].sum()),
+        imca_to_instruct=int(worklist["imca_to_instruct"].sum()),
+        ended_before_request=int(worklist["authority_ended_before_request"].sum()),
     )
 
 

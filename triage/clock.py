@@ -76,15 +76,23 @@ def deadline_days(
     urgent_start_day: np.ndarray,
     extended_days: np.ndarray,
     authorisation_expiry_day: np.ndarray,
+    is_review: np.ndarray | None = None,
 ) -> DeadlineDays:
-    """The one place the law's deadlines are composed (the triage worklist and the simulation call it).
+    """The one place reg 13's deadline is composed (the triage worklist and the simulation call it).
 
-    - standard: the last day of the 21-day period beginning on the day of receipt (reg 13(1));
-    - urgent: the last day of the urgent authorisation, 7 days plus any extension (Sch A1 paras 78, 84-86),
-      which is when the assessments are due while it is in force (reg 13(2));
-    - renewal: the earlier of day 21 and the end of the standing authorisation (a gap after it is an
-      unauthorised deprivation).
+    - standard, and renewal (a further request is a request like any other, Sch A1 para 24): the last
+      day of the 21-day period beginning on the day of receipt (reg 13(1)). When a renewal's standing
+      authorisation ends is a separate fact (:mod:`triage.authority`), not its deadline;
+    - urgent: the last day of the urgent authorisation, 7 days plus any extension (Sch A1 paras 78,
+      84-86), which is when the assessments are due while it is in force (reg 13(2)); an urgent
+      authorisation that had ended before the request arrived was never in force during it, so reg 13(2)
+      does not apply and the deadline is day 21;
+    - review (Part 8): no statutory period (NaN).
+
+    ``is_renewal`` and ``authorisation_expiry_day`` are kept for callers' symmetry; a renewal's deadline
+    no longer depends on the expiry.
     """
+    del is_renewal, authorisation_expiry_day
     received = np.asarray(received_day, dtype=float)
     extended = np.asarray(extended_days, dtype=np.int64)
     top = max(int(extended.max(initial=0)), timescales.urgent.max_extension_days)
@@ -102,11 +110,11 @@ def deadline_days(
     urgent_expiry = np.where(
         urgent, np.asarray(urgent_start_day, dtype=float) + offsets[np.clip(extended, 0, top)], np.nan
     )
-    deadline = np.where(urgent, urgent_expiry, standard_last)
-    renewal = np.asarray(is_renewal, dtype=bool)
-    deadline = np.where(
-        renewal, np.fmin(standard_last, np.asarray(authorisation_expiry_day, dtype=float)), deadline
-    )
+    with np.errstate(invalid="ignore"):
+        in_force_on_receipt = urgent & (urgent_expiry >= received)
+    deadline = np.where(in_force_on_receipt, urgent_expiry, standard_last)
+    if is_review is not None:
+        deadline = np.where(np.asarray(is_review, dtype=bool), np.nan, deadline)
     return DeadlineDays(standard_last, urgent_expiry, deadline)
 
 
@@ -129,24 +137,31 @@ def authority_ends(
     is_renewal: np.ndarray,
     authorisation_end: np.ndarray,
     received: np.ndarray,
+    already_deprived: np.ndarray,
 ) -> AuthorityEnds:
-    """The one place that says when authority ends (the simulation's new requests and its starting
-    worklist both use it).
+    """The simulation's clock of a batch: when the decision is due and when authority runs out.
 
-    - urgent: the end of the urgent authorisation's last day, with the extension where it was granted;
-    - standard: the end of its deadline day (day 21);
-    - renewal: the earlier of the end of its deadline day and the end of the standing authorisation
-      (``authorisation_end``, a time; NaN if not known); the person stays authorised until that ends,
-      counted from receipt at the earliest (a gap before the request is not this request's).
+    - decision due: the end of the deadline day (for an urgent authorisation, of its last day with the
+      extension where it was granted);
+    - without authority from: :func:`triage.authority.authority_times`, the worklist's own rule (an urgent
+      authorisation's end; a standing authorisation's end, ``authorisation_end``, a time; a standard
+      request's receipt when the person is ``already_deprived``, else never).
     """
+    from triage.authority import authority_times  # (authority imports this module)
+
     urgent = np.asarray(is_urgent, dtype=bool)
-    renewal = np.asarray(is_renewal, dtype=bool)
     extended = urgent & np.asarray(extension_granted, dtype=bool)
-    due = np.where(extended, np.asarray(urgent_expiry_day, dtype=float) + extension_adds, deadline_day) + 1
-    end = np.asarray(authorisation_end, dtype=float)
-    known = renewal & ~np.isnan(end)
-    unauthorised = np.where(known, np.maximum(end, np.asarray(received, dtype=float)), due)
-    return AuthorityEnds(np.where(renewal, np.fmin(due, end), due), unauthorised)
+    urgent_last = np.asarray(urgent_expiry_day, dtype=float) + np.where(extended, extension_adds, 0)
+    due = np.where(extended, urgent_last, deadline_day) + 1
+    times = authority_times(
+        is_urgent=urgent,
+        is_further=np.asarray(is_renewal, dtype=bool),
+        received=np.asarray(received, dtype=float),
+        urgent_end=urgent_last + 1,
+        standing_end=np.asarray(authorisation_end, dtype=float),
+        already_deprived=already_deprived,
+    )
+    return AuthorityEnds(due, times.without_authority_from)
 
 
 def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.DataFrame:
@@ -157,20 +172,22 @@ def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.D
     not given). Returns a new frame with :data:`CLOCK_COLUMNS` added:
 
     - ``urgent_expiry``: urgent start + 7 (+ extension) under the urgent counting; NaT if not urgent.
-    - ``statutory_deadline``: the urgent expiry when an urgent authorisation is in force (reg 13(2)),
-      else day 21 of the standard clock; for a renewal, the earlier of day 21 and the expiry of the
-      current authorisation (a gap after it is an unauthorised deprivation).
+    - ``statutory_deadline``: reg 13's deadline (:func:`deadline_days`): the urgent expiry when an urgent
+      authorisation was in force on receipt (reg 13(2)), else day 21 of the standard clock (renewals
+      too); none for a review (Part 8 sets no period).
     - ``days_waiting``: whole days since receipt (0 on the day of receipt).
-    - ``days_to_deadline``: days left to the deadline (0 = today is the last day; negative = past).
+    - ``days_to_deadline``: days left to the deadline (0 = today is the last day; negative = past;
+      blank for a review).
     - ``breached``: past its deadline and not decided.
     - ``urgent_expiring_soon``: urgent, not yet expired, ending within the alert window.
     - ``extension_due``: urgent, no extension yet, not yet expired, ending within the extension window.
-    - ``authorisation_expiry``: the standing authorisation's expiry, for renewals.
+    - ``authorisation_expiry``: the standing authorisation's expiry, for renewals and reviews.
     """
     out = apps.copy()
     as_of_ts = pd.Timestamp(as_of)
     is_urgent = (out["request_type"] == "urgent").to_numpy()
     is_renewal = (out["request_type"] == "renewal").to_numpy()
+    is_review = (out["request_type"] == "review").to_numpy()
     extended = out["urgent_extended_days"].fillna(0).astype("int64").to_numpy()
     d = deadline_days(
         timescales,
@@ -180,10 +197,11 @@ def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.D
         urgent_start_day=day_numbers(out["urgent_start"]),
         extended_days=extended,
         authorisation_expiry_day=day_numbers(out["current_authorisation_expiry"]),
+        is_review=is_review,
     )
     u_expiry = from_day_numbers(d.urgent_expiry_day, out.index)
     deadline = from_day_numbers(d.deadline_day, out.index)
-    auth_expiry = out["current_authorisation_expiry"].where(is_renewal)
+    auth_expiry = out["current_authorisation_expiry"].where(is_renewal | is_review)
     received = out["received_date"]
 
     days_to_deadline = (deadline - as_of_ts).dt.days
@@ -191,8 +209,8 @@ def apply_clock(apps: pd.DataFrame, as_of: date, timescales: Timescales) -> pd.D
 
     out["statutory_deadline"] = deadline
     out["days_waiting"] = (as_of_ts - received).dt.days.astype("int64")
-    out["days_to_deadline"] = days_to_deadline.astype("int64")
-    out["breached"] = (days_to_deadline < 0).to_numpy()
+    out["days_to_deadline"] = days_to_deadline.astype("Int64" if is_review.any() else "int64")
+    out["breached"] = (days_to_deadline < 0).fillna(False).to_numpy(dtype=bool)
     out["urgent_expiry"] = u_expiry
     not_expired = (days_to_expiry >= 0).fillna(False).to_numpy(dtype=bool)
     out["urgent_expiring_soon"] = (

@@ -32,7 +32,7 @@ from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS
 DEFAULT_MAPPING = RULES_DIR / "export_mapping.toml"
 #: The value table that every yes/no screening question reads.
 YES_NO = "yes_no"
-YES_NO_CODES = frozenset({"yes", "no", "unknown"})
+YES_NO_CODES = frozenset({"yes", "no", "unknown", "not_applicable"})
 VALUE_FIELDS: dict[str, frozenset[str]] = {**CATEGORICAL_FIELDS, YES_NO: YES_NO_CODES}
 #: How alike two spellings must be to be named as a near miss (difflib ratio).
 NEAR_MISS_CUTOFF = 0.8

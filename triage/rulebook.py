@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from triage.errors import RulesError, describe_validation_error
-from triage.vocabulary import CATEGORICAL_FIELDS
+from triage.vocabulary import CATEGORICAL_FIELDS, SETTINGS
 
 RULES_DIR = Path(__file__).parent / "rules"
 DEFAULT_TIMESCALES = RULES_DIR / "timescales.toml"
@@ -63,6 +63,23 @@ class Alerts(_Frozen):
     urgent_expiring_within_days: NonNegativeInt = 7
     extension_decision_within_days: NonNegativeInt = 3
     renewal_authorisation_ending_within_days: NonNegativeInt = 7
+    last_lawful_day_within_days: NonNegativeInt = 1
+
+
+class AuthorityDefaults(_Frozen):
+    """Who is taken to be already deprived of liberty when the export does not say (see the rules file)."""
+
+    already_deprived_by_setting: dict[str, bool] = {s: True for s in SETTINGS}
+
+    @model_validator(mode="after")
+    def _every_setting(self) -> AuthorityDefaults:
+        given = set(self.already_deprived_by_setting)
+        if given != set(SETTINGS):
+            raise ValueError(
+                f"already_deprived_by_setting: expected exactly the settings {list(SETTINGS)}, "
+                f"got {sorted(given)}"
+            )
+        return self
 
 
 class Timescales(_Frozen):
@@ -74,6 +91,7 @@ class Timescales(_Frozen):
     urgent: UrgentClock = UrgentClock()
     standard_authorisation: StandardAuthorisation = StandardAuthorisation()
     alerts: Alerts = Alerts()
+    authority: AuthorityDefaults = AuthorityDefaults()
 
 
 # ---- screening criteria --------------------------------------------------------------------------------
@@ -86,6 +104,8 @@ class Criterion(_Frozen):
     label: Annotated[str, Field(min_length=1)]
     band: str
     when: dict[str, ConditionValue]
+    #: which tool (and version) the item follows, honestly: "ADASS 2014", "WM ADASS 2024", "dols-sim"
+    source: str = ""
 
     @model_validator(mode="after")
     def _has_conditions(self) -> Criterion:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from triage.rulebook import Criteria
+from triage.vocabulary import FURTHER_REQUEST_TYPES
 
 YES, NO, UNKNOWN = 1, 0, -1
 
@@ -33,10 +34,24 @@ class Screening:
     criterion_ids: tuple[str, ...]
     missing: np.ndarray  # (n, f) bool: screening field j was blank (and applies)
     flag_fields: tuple[str, ...]
+    #: (n,) str: the band the queue orders by. The band itself, except for an unscreened application
+    #: whose blank questions could make it no more than a lower band (a blank medium question cannot
+    #: make a row high): it is ordered with that band. One that could be high keeps the unscreened
+    #: place in the policies' band_order.
+    order_band: np.ndarray | None = None
+    #: (k,) int: each criterion's band rank; ``lowest``: the rank of the lowest real band
+    criterion_rank: np.ndarray | None = None
+    lowest: int = 0
 
     def reasons(self, sep: str = "; ") -> np.ndarray:
-        """Ids of the criteria that fired, per application, joined by ``sep``."""
-        return _join_patterns(self.fired, self.criterion_ids, sep)
+        """Ids of the criteria that fired, per application, joined by ``sep``. A lowest-band criterion
+        ("settled, no objection", "renewal, no change") is listed only when the row is in that band, so
+        a row's reasons never pair a low item with a high one."""
+        if self.criterion_rank is None:
+            return _join_patterns(self.fired, self.criterion_ids, sep)
+        low = self.criterion_rank[None, :] == self.lowest
+        shown = self.fired & (~low | (self.band_rank == self.lowest)[:, None])
+        return _join_patterns(shown, self.criterion_ids, sep)
 
     def missing_information(self, sep: str = "; ") -> np.ndarray:
         """Blank screening fields, per application, joined by ``sep``."""
@@ -98,8 +113,8 @@ def screen(columns: Mapping[str, np.ndarray], criteria: Criteria) -> Screening:
     flags = tuple(criteria.required_flags)  # an optional question's blank is never missing information
     missing = np.zeros((n, len(flags)), dtype=bool)
     request_type = columns.get("request_type")
-    is_renewal = (
-        np.asarray(request_type, dtype=object) == "renewal"
+    is_renewal = (  # renewal_only questions apply to every request that follows an authorisation
+        np.isin(np.asarray(request_type, dtype=object), FURTHER_REQUEST_TYPES)
         if request_type is not None
         else np.zeros(n, dtype=bool)
     )
@@ -122,7 +137,41 @@ def screen(columns: Mapping[str, np.ndarray], criteria: Criteria) -> Screening:
         criterion_ids=ids,
         missing=missing,
         flag_fields=flags,
+        order_band=_order_band(columns, criteria, band, band_rank, crit_rank, n),
+        criterion_rank=crit_rank,
+        lowest=len(criteria.bands) - 1,
     )
+
+
+def _order_band(
+    columns: Mapping[str, np.ndarray],
+    criteria: Criteria,
+    band: np.ndarray,
+    band_rank: np.ndarray,
+    crit_rank: np.ndarray,
+    n: int,
+) -> np.ndarray:
+    """What an unscreened row could be: the highest band of a criterion its blank (required) questions
+    could still make fire, given its known answers (see :attr:`Screening.order_band`)."""
+    none_rank = len(criteria.all_bands) - 1
+    unscreened = band_rank == none_rank
+    if not unscreened.any() or not len(crit_rank):
+        return band
+    required = set(criteria.required_flags)
+    potential = np.full(n, none_rank, dtype=np.int64)
+    for j, crit in enumerate(criteria.criterion):
+        could = unscreened.copy()
+        for field, value in crit.when.items():
+            ok = _condition(columns, field, value, n)
+            if field in required:
+                col = columns.get(field)
+                ok |= np.ones(n, dtype=bool) if col is None else np.asarray(col) == UNKNOWN
+            could &= ok
+        potential = np.where(could, np.minimum(potential, crit_rank[j]), potential)
+    lower = unscreened & (potential > 0) & (potential < none_rank)
+    out = band.copy()
+    out[lower] = np.asarray(criteria.bands, dtype=object)[potential[lower]]
+    return out
 
 
 def _length(columns: Mapping[str, np.ndarray]) -> int:

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from triage.alerts import AlertCounts, count_alerts
+from triage.authority import URGENT_IN_FORCE
 from triage.ingest import ReadFacts
+from triage.vocabulary import REVIEW
 from triage.worklist import TriageResult
 
 #: The summary tables' columns as a person reads them (the terminal and the page both use these).
@@ -30,6 +32,8 @@ class TriageSummary:
     rows_in: int
     accepted: int
     rejected: int
+    #: under 18: outside the DoLS, listed apart with the route (not rejects)
+    outside_scope: int
     breached: int
     urgent_expiring_soon: int
     extension_due: int
@@ -46,6 +50,10 @@ class TriageSummary:
     unscreened_for_absent_columns: int = 0
     #: headers a person should look at (near misses, spare spellings): header names only
     column_warnings: tuple[str, ...] = ()
+    #: Part 8 review requests on the worklist (their own section: no reg 13 deadline)
+    reviews: int = 0
+    #: screening answers given as "N/A" or the like, read as not known
+    not_applicable_answers: int = 0
 
 
 def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -72,8 +80,8 @@ def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | N
 def urgent_expiring_within(worklist: pd.DataFrame, days: int) -> pd.DataFrame:
     """Urgent authorisations still in force that end within ``days`` days of the as-of date (the page
     lets a lead pick the window; the rules file's own window gives ``urgent_expiring_soon``)."""
-    urgent = worklist["request_type"].eq("urgent")
-    return worklist[urgent & worklist["days_to_deadline"].between(0, days)]
+    in_force = worklist["authority"].eq(URGENT_IN_FORCE)
+    return worklist[in_force & worklist["days_to_deadline"].between(0, days)]
 
 
 def unscreened_for_absent(worklist: pd.DataFrame, absent: tuple[str, ...], band: str) -> int:
@@ -103,6 +111,9 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
         rows_in=result.rows_in,
         accepted=len(w),
         rejected=len(rejects),
+        outside_scope=len(result.outside_scope),
+        reviews=int(w["request_type"].eq(REVIEW).sum()),
+        not_applicable_answers=result.not_applicable_answers,
         breached=int(w["breached"].sum()),
         urgent_expiring_soon=int(w["urgent_expiring_soon"].sum()),
         extension_due=int(w["extension_due"].sum()),

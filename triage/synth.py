@@ -41,12 +41,12 @@ BAD_ROW_KINDS = (
     ("received_date", "31/02/2025"),  # impossible date
     ("received_date", "future"),  # after as_of
     ("urgent_start", ""),  # urgent without urgent_start
-    ("age", "16"),  # under 18
-    ("setting", "hospice"),  # unknown setting
+    ("age", "16"),  # under 18: not bad data, but outside the DoLS (listed apart, with the route)
+    ("setting", "supported living"),  # outside the DoLS (the community: Court of Protection, Re X)
     ("application_id", "duplicate"),
     ("urgent_extended_days", "9"),
     ("current_authorisation_expiry", ""),  # renewal without expiry
-    ("request_type", "review"),
+    ("request_type", "review"),  # a review (Part 8) without the expiry of the authorisation reviewed
 )
 
 

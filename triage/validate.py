@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -29,16 +29,31 @@ from triage.ingest import EXTRA, READ_PROBLEM, ROW
 from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct, match_key, parse_dates
 from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
-from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS, DATE_COLUMNS, UNKNOWN_REASON
+from triage.vocabulary import (
+    CATEGORICAL_FIELDS,
+    CONTRACT_COLUMNS,
+    DATE_COLUMNS,
+    REVIEW,
+    UNKNOWN_REASON,
+)
 
 DATE_EXPECTED = "expected a date as YYYY-MM-DD or DD/MM/YYYY"
-FLAG_CODES = {"yes": YES, "no": NO, "unknown": UNKNOWN, "": UNKNOWN}
+FLAG_CODES = {"yes": YES, "no": NO, "unknown": UNKNOWN, "not_applicable": UNKNOWN, "": UNKNOWN}
 NOT_AN_ANSWER = -9  # a yes/no cell in no spelling the mapping knows (warned of, then "not known")
 MIN_AGE, MAX_AGE = 18, 120
 #: Who can authorise a deprivation of liberty below the DoLS' age of 18: the Court of Protection for
 #: 16 and 17 year olds (the MCA applies from 16), the High Court's inherent jurisdiction under 16
 #: (Re D [2019] UKSC 42; Re T [2021] UKSC 35).
 COURT_OF_PROTECTION_FROM_AGE = 16
+ROUTE_16_17 = (
+    "Court of Protection (the MCA applies from 16, the DoLS from 18); the request still needs an answer"
+)
+ROUTE_UNDER_16 = "High Court, inherent jurisdiction (Re T [2021] UKSC 35); the request still needs an answer"
+#: What a setting outside the DoLS (a home in the community, supported living) needs instead.
+COMMUNITY_ROUTE = (
+    "the DoLS cover care homes and hospitals only, and a deprivation of liberty in the community "
+    "(e.g. supported living) is authorised by the Court of Protection (Re X [2014] EWCOP 25)"
+)
 #: An as-of date outside this range is a typing mistake (the DoLS began on 1 April 2009).
 AS_OF_RANGE = (date(2009, 4, 1), date(2100, 12, 31))
 _VALUE_SHOWN = 40
@@ -46,10 +61,14 @@ _VALUE_SHOWN = 40
 
 @dataclass
 class Validated:
-    """The outcome of validation: typed accepted rows, refused rows with reasons."""
+    """The outcome of validation: typed accepted rows, refused rows with reasons, and the rows of people
+    the DoLS do not cover (under 18), each with the route that can authorise their deprivation."""
 
     accepted: pd.DataFrame
     rejects: pd.DataFrame
+    outside_scope: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: screening answers given as "N/A" or the like, read as not known (a count: safe to show)
+    not_applicable_answers: int = 0
 
 
 def _show(value: object) -> str:
@@ -196,9 +215,13 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
         odd = values.isna().to_numpy()
         if odd.any():
             hint = _suggest(mapping, col)
-            problems.add(odd, (f"{col} '{_show(v)}': expected {allowed}{hint(v)}" for v in text(col)[odd]))
+            after = f" ({COMMUNITY_ROUTE})" if col == "setting" else ""
+            problems.add(
+                odd, (f"{col} '{_show(v)}': expected {allowed}{hint(v)}{after}" for v in text(col)[odd])
+            )
     is_urgent = request_type.eq("urgent")
     is_renewal = request_type.eq("renewal")
+    is_review = request_type.eq(REVIEW)
 
     # -- urgent authorisation
     urgent_start = dates["urgent_start"]
@@ -212,13 +235,9 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
         urgent_text,
         f"after the as-of date {as_of.isoformat()}",
     )
-    period = rules.timescales.urgent.period_days
-    refuse(
-        is_urgent & (urgent_start < received - pd.Timedelta(days=period)),
-        "urgent_start",
-        urgent_text,
-        f"more than {period} days before received_date (an urgent authorisation lasts {period} days)",
-    )
+    # An urgent authorisation given more than 7 days before the request arrived is not bad data: it had
+    # ended, the person is without authority, and it cannot be given again (Sch A1 para 77(2)). It stays
+    # on the worklist, flagged (triage.authority), with reg 13(1)'s 21 days.
     ext_text = text("urgent_extended_days")
     ext = _numbers(ext_text)
     max_ext = rules.timescales.urgent.max_extension_days
@@ -226,11 +245,16 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     refuse(bad_ext, "urgent_extended_days", ext_text, f"expected a whole number of days from 0 to {max_ext}")
     extended = ext.where(~bad_ext & ext.notna(), 0).astype("int64")
 
-    # -- renewal
+    # -- renewal and review: both follow a standard authorisation
     refuse_blank(
         is_renewal & text("current_authorisation_expiry").eq(""),
         "current_authorisation_expiry",
         "a renewal needs the expiry date of the current authorisation",
+    )
+    refuse_blank(
+        is_review & text("current_authorisation_expiry").eq(""),
+        "current_authorisation_expiry",
+        "a review (Part 8) needs the expiry date of the authorisation under review",
     )
 
     # -- age
@@ -238,19 +262,10 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     age = _numbers(age_text)
     not_number = age_text.ne("") & (age.isna() | (age % 1 != 0))
     refuse(not_number, "age", age_text, "expected a whole number of years")
-    refuse(
-        ~not_number & (age >= COURT_OF_PROTECTION_FROM_AGE) & (age < MIN_AGE),
-        "age",
-        age_text,
-        f"under {MIN_AGE}: the DoLS do not apply (for a 16 or 17 year old, apply to the Court of Protection)",
-    )
-    refuse(
-        ~not_number & (age < COURT_OF_PROTECTION_FROM_AGE),
-        "age",
-        age_text,
-        "under 16: neither the DoLS nor the Court of Protection apply (a deprivation of liberty needs "
-        "the High Court, under its inherent jurisdiction)",
-    )
+    # Under 18: outside the DoLS, but not bad data (the request still needs a formal answer, and counts
+    # in the annual return): listed apart with the route, unless the row is refused for something else.
+    minor = (~not_number & (age < MIN_AGE)).to_numpy(dtype=bool)
+    route = np.where(age.to_numpy() < COURT_OF_PROTECTION_FROM_AGE, ROUTE_UNDER_16, ROUTE_16_17)
     refuse(~not_number & (age > MAX_AGE), "age", age_text, f"not a plausible age ({MIN_AGE}-{MAX_AGE})")
 
     # -- a decided application is not an open one
@@ -281,9 +296,14 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
         code = yes_no(value)
         return NOT_AN_ANSWER if code is None else FLAG_CODES[code]
 
+    def not_applicable(value: str) -> bool:
+        return yes_no(value) == "not_applicable"
+
     flags: dict[str, np.ndarray] = {}
+    na_cells = np.zeros(n, dtype=np.int64)
     for col in rules.criteria.inputs.flags:
         raw_flag = text(col)
+        na_cells += map_distinct(raw_flag, not_applicable, bool)
         coded = map_distinct(raw_flag, flag_code, np.int8)  # small integers throughout: no object arrays
         odd_answer = coded == NOT_AN_ANSWER
         if odd_answer.any():
@@ -294,10 +314,32 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
             coded[odd_answer] = UNKNOWN
         flags[col] = coded
 
+    deprived_text = text("already_deprived")
+    deprived = map_distinct(deprived_text, flag_code, np.int8)
+    odd_deprived = deprived == NOT_AN_ANSWER
+    if odd_deprived.any():
+        warnings.add(
+            odd_deprived,
+            (
+                f"already_deprived '{_show(v)}': not yes/no, so the setting's default is used"
+                for v in deprived_text[odd_deprived]
+            ),
+        )
+        deprived[odd_deprived] = UNKNOWN
+
     # -- split
+    bad = problems.mask()
+    if (minor & bad).any():  # refused anyway: say the age too, so nothing is hidden
+        problems.add(
+            minor & bad,
+            (f"age '{_show(v)}': under {MIN_AGE}, outside the DoLS" for v in age_text[minor & bad]),
+        )
     refused = problems.mask()
+    apart = minor & ~refused
+    refused = refused | apart
     keep = np.flatnonzero(~refused)
-    drop = np.flatnonzero(refused)
+    drop = np.flatnonzero(refused & ~apart)
+    aside = np.flatnonzero(apart)
     known = {*CONTRACT_COLUMNS, *rules.criteria.inputs.flags, ROW, EXTRA, READ_PROBLEM}
     passthrough = [c for c in df.columns if c not in known]
 
@@ -311,8 +353,9 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
             "urgent_start": dates["urgent_start"].where(is_urgent).to_numpy()[keep],
             "urgent_extended_days": extended.where(is_urgent, 0).to_numpy()[keep],
             "current_authorisation_expiry": dates["current_authorisation_expiry"]
-            .where(is_renewal)
+            .where(is_renewal | is_review)
             .to_numpy()[keep],
+            "already_deprived": deprived[keep],
             "age": age.where(~not_number).to_numpy()[keep],
             "primary_support_reason": reason.to_numpy()[keep],
             **{col: codes[keep] for col, codes in flags.items()},
@@ -345,4 +388,25 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
         ],
         axis=1,
     )
-    return Validated(accepted=accepted, rejects=rejects)
+    outside = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    ROW: df[ROW].to_numpy()[aside],
+                    "application_id": app_id.to_numpy()[aside],
+                    "age": age.to_numpy()[aside].astype("int64"),
+                    "route": route[aside],
+                }
+            ),
+            df.drop(columns=[c for c in (EXTRA, READ_PROBLEM, ROW, "application_id", "age") if c in df])
+            .iloc[aside]
+            .reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    return Validated(
+        accepted=accepted,
+        rejects=rejects,
+        outside_scope=outside,
+        not_applicable_answers=int(na_cells[keep].sum()),
+    )

@@ -19,6 +19,7 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "urgent_start",
     "urgent_extended_days",
     "current_authorisation_expiry",
+    "already_deprived",
     "age",
     "primary_support_reason",
     "objecting",
@@ -49,8 +50,16 @@ DATE_COLUMNS: tuple[str, ...] = (
 #: Without these a file cannot be triaged at all: it is refused whole, naming what is missing.
 REQUIRED_COLUMNS: tuple[str, ...] = ("application_id", "received_date", "setting", "request_type")
 
-#: ``request_type``: urgent = the managing authority gave an urgent authorisation.
+#: ``request_type``: urgent = the managing authority gave an urgent authorisation; renewal = a request
+#: for a further standard authorisation (Sch A1 para 24). These are the requests the model simulates.
 REQUEST_TYPES: tuple[str, ...] = ("standard", "urgent", "renewal")
+#: A request to review a standard authorisation in force (Sch A1 Part 8, paras 101-125): on the
+#: worklist in its own section; reg 13's 21 days do not apply, and the simulation does not model it.
+REVIEW = "review"
+#: Every request type an export may hold.
+WORKLIST_REQUEST_TYPES: tuple[str, ...] = (*REQUEST_TYPES, REVIEW)
+#: Request types that follow a standard authorisation (so they carry its expiry date).
+FURTHER_REQUEST_TYPES: tuple[str, ...] = ("renewal", REVIEW)
 #: ``setting``: the managing authority's type.
 SETTINGS: tuple[str, ...] = ("care_home", "hospital")
 #: ``primary_support_reason``, for equity reporting (the CQC's concern about dementia and learning
@@ -67,7 +76,7 @@ UNKNOWN_REASON = "unknown"
 
 #: Categorical input fields a screening criterion may test, with their allowed values.
 CATEGORICAL_FIELDS: dict[str, frozenset[str]] = {
-    "request_type": frozenset(REQUEST_TYPES),
+    "request_type": frozenset(WORKLIST_REQUEST_TYPES),
     "setting": frozenset(SETTINGS),
     "primary_support_reason": frozenset(SUPPORT_REASONS),
 }

@@ -1,7 +1,8 @@
 """Today's worklist: validated applications, screened, put on the statutory clock, and ordered.
 
 ``build_worklist`` is the one entry point the CLI, the web page and scripts share: export in, ranked
-and explained worklist plus rejects out, with ``rows_in == len(worklist) + len(rejects)`` always.
+and explained worklist plus rejects out, with the rows of people the DoLS do not cover (under 18) listed
+apart: ``rows_in == len(worklist) + len(outside_scope) + len(rejects)`` always.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from triage.alerts import ALERT_COLUMNS, add_alerts
+from triage.authority import AUTHORITY_COLUMNS, add_authority
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
 from triage.columns import ColumnMatch, MappedExport, map_columns
 from triage.ingest import ROW, RawExport, ReadFacts, read_export
@@ -40,6 +42,8 @@ LEADING_COLUMNS = [
     "missing_information",
     *CLOCK_COLUMNS,
     "worklist_group",
+    *AUTHORITY_COLUMNS,
+    "already_deprived",
     *ALERT_COLUMNS,
 ]
 
@@ -61,6 +65,15 @@ class TriageResult:
     columns: ColumnMatch = field(default_factory=lambda: ColumnMatch({}))
     #: screening questions the criteria read that the export has no column for
     absent_screening_columns: tuple[str, ...] = ()
+    #: people the DoLS do not cover (under 18), each with the route that can authorise a deprivation
+    outside_scope: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: screening answers given as "N/A" (or the like), read as not known
+    not_applicable_answers: int = 0
+
+    @property
+    def rows_accounted(self) -> int:
+        """Worklist + outside the DoLS + rejects: always ``rows_in``."""
+        return len(self.worklist) + len(self.outside_scope) + len(self.rejects)
 
 
 def build_worklist(
@@ -82,7 +95,8 @@ def build_worklist(
         export = map_columns(raw, mapping, rules.criteria.inputs.flags)
     policy = rules.policies.get(policy_id or rules.policies.worklist_default)
     checked = validate(export, as_of, rules)
-    apps = add_alerts(apply_clock(checked.accepted, as_of, rules.timescales), as_of, rules.timescales)
+    clocked = apply_clock(checked.accepted, as_of, rules.timescales)
+    apps = add_alerts(add_authority(clocked, as_of, rules.timescales), as_of, rules.timescales)
 
     columns: dict[str, np.ndarray] = {
         c: apps[c].to_numpy() for c in ("request_type", "setting", "primary_support_reason")
@@ -95,7 +109,7 @@ def build_worklist(
         policy,
         rules.policies,
         request_type=apps["request_type"].to_numpy(),
-        band=screening.band,
+        band=screening.order_band if screening.order_band is not None else screening.band,
         received_date=day_numbers(apps["received_date"]),
         statutory_deadline=day_numbers(apps["statutory_deadline"]),
         urgent_expiry=day_numbers(apps["urgent_expiry"]),
@@ -131,4 +145,6 @@ def build_worklist(
         absent_screening_columns=tuple(
             f for f in rules.criteria.required_flags if f not in export.columns.used
         ),
+        outside_scope=checked.outside_scope,
+        not_applicable_answers=checked.not_applicable_answers,
     )

@@ -91,8 +91,10 @@ def test_day_after_counting_is_one_setting(tmp_path: Path) -> None:
     assert last_day_offset(7, "day_after") == 7 and last_day_offset(7, "day_one") == 6
 
 
-def test_renewal_deadline_is_the_earlier_of_day_21_and_expiry() -> None:
-    assert _deadline(date(2026, 3, 1), "renewal", expiry=date(2026, 3, 10)) == date(2026, 3, 10)
+def test_reg_13_1_renewal_deadline_is_day_21_whatever_the_expiry() -> None:
+    """A further request is a request (Sch A1 para 24): reg 13(1)'s 21 days. When the standing
+    authorisation ends is a separate fact (triage.authority), not the deadline."""
+    assert _deadline(date(2026, 3, 1), "renewal", expiry=date(2026, 3, 10)) == date(2026, 3, 21)
     assert _deadline(date(2026, 3, 1), "renewal", expiry=date(2026, 4, 30)) == date(2026, 3, 21)
 
 
@@ -139,8 +141,8 @@ def test_clock_columns_on_the_worklist() -> None:
     assert not w.loc["A3", "breached"]
     assert w.loc["A3", "urgent_expiring_soon"]
     assert not w.loc["A3", "extension_due"]  # already extended
-    # renewal: the standing authorisation ends before day 21, so that is the deadline
-    assert w.loc["A4", "statutory_deadline"] == pd.Timestamp("2026-03-10")
+    # renewal: reg 13(1)'s day 21, though the standing authorisation ends before it (on the 10th)
+    assert w.loc["A4", "statutory_deadline"] == pd.Timestamp("2026-03-21")
     assert w.loc["A4", "authorisation_expiry"] == pd.Timestamp("2026-03-10")
 
 

@@ -115,7 +115,10 @@ def test_a_missing_required_column_names_its_near_miss() -> None:
 def test_an_unknown_code_is_refused_with_the_nearest_code() -> None:
     result = run(make_rows({"setting": "Nursing Hme"}, {"request_type": "Furthr Authorisation"}))
     problems = list(result.rejects["problems"])
-    assert problems[0] == "setting 'Nursing Hme': expected care_home or hospital (did you mean care_home?)"
+    assert problems[0].startswith(
+        "setting 'Nursing Hme': expected care_home or hospital (did you mean care_home?) (the DoLS cover "
+        "care homes and hospitals only"
+    )
     assert problems[1].endswith("(did you mean renewal?)")
 
 

@@ -371,7 +371,10 @@ def test_worklist_becomes_the_starting_backlog(rules: triage.Rules) -> None:
     # A2: standard, last day -10. A3: renewal, last day +15, authorised until the end of day +23.
     # A4: urgent, ended on day -14 unextended: too late to extend.
     assert list(apps["deadline_end"]) == [11, -9, 16, -13]
-    assert list(apps["unauthorised_from"]) == [11, -9, 24, -13]
+    # a request gives no authority (Sch A1 paras 1(3), 2): A2, standard, for a care home resident
+    # (already deprived, the rules file's default), from receipt; the urgent ones from their end, the
+    # renewal from its standing authorisation's
+    assert list(apps["unauthorised_from"]) == [11, -30, 24, -13]
     assert list(apps["extension_granted"]) == [True, False, False, False]
     end = log.horizon_days
     assert unauthorised_days(apps, end) == pytest.approx([end - 11, end, end - 24, end])
@@ -429,3 +432,30 @@ def test_uk_dates_in_a_resaved_worklist_are_day_first(tmp_path: Path) -> None:
     frame.to_csv(path, index=False)
     read = read_worklist(path)
     assert read["received_date"].tolist() == worklist()["received_date"].tolist()
+
+
+def test_para_1_3_standard_requests_accrue_time_without_authority_from_receipt(rules: triage.Rules) -> None:
+    """The simulation counts as the worklist does (triage.authority): a standard request for a person
+    already deprived of liberty is without authority from receipt, a planned deprivation never; the old
+    "day 22" count is kept under its honest name, the same either way."""
+    base = (
+        "staffing.bia_fte=0", "staffing.independent_bia_per_month=0", "demand.mix.urgent_share=0",
+        "demand.mix.renewal_share=0", "initial_backlog.size=0", "initial_backlog.authorisations_in_force=0",
+        "closure.care_home={}", "closure.hospital={}", "queue.ring_fenced_share=0",
+    )  # fmt: skip
+    from simulation.metrics import exit_times
+    from simulation.metrics import kpis as run_kpis
+
+    detained = run(small(*base, "demand.mix.already_deprived_share={care_home=1, hospital=1}"), rules)
+    planned = run(small(*base, "demand.mix.already_deprived_share={care_home=0, hospital=0}"), rules)
+    end = detained.horizon_days
+    apps = detained.apps
+    assert (apps["unauthorised_from"] == apps["received"]).all()
+    assert np.isinf(planned.apps["unauthorised_from"]).all()
+    k_detained, k_planned = run_kpis(detained), run_kpis(planned)
+    stop = np.minimum(exit_times(apps), end)  # decided, closed (at screening too) or the end of the run
+    assert k_detained["unauthorised_person_days"] == pytest.approx(float((stop - apps["received"]).sum()))
+    assert k_detained["unauthorised_person_days"] > 0 and k_planned["unauthorised_person_days"] == 0
+    late = np.maximum(stop - apps["deadline_end"].to_numpy(), 0).sum()
+    assert k_detained["person_days_past_statutory_period"] == pytest.approx(late)
+    assert k_planned["person_days_past_statutory_period"] == pytest.approx(late)

@@ -18,7 +18,8 @@ from triage.worklist import TriageResult, build_worklist
 
 def run(data: bytes, name: str = "x.csv", as_of: date = AS_OF) -> TriageResult:
     result = build_worklist(data, as_of, filename=name)
-    assert result.rows_in == len(result.worklist) + len(result.rejects)
+    assert result.rows_in == len(result.worklist) + len(result.outside_scope) + len(result.rejects)
+    assert result.rows_accounted == result.rows_in
     return result
 
 
@@ -34,14 +35,15 @@ def problems_of(result: TriageResult) -> dict[int, str]:
         ({"received_date": ""}, "received_date: blank"),
         ({"received_date": "2026-11-24"}, "after the as-of date 2026-11-23"),
         ({"received_date": "2001-01-01"}, "before the DoLS came into force"),
-        ({"setting": "hospice"}, "setting 'hospice': expected care_home or hospital"),
-        ({"request_type": "review"}, "request_type 'review'"),
+        ({"setting": "supported living"}, "setting 'supported living': expected care_home or hospital"),
+        ({"setting": "own home"}, "Court of Protection (Re X"),
+        ({"request_type": "appeal"}, "request_type 'appeal'"),
+        ({"request_type": "review"}, "a review (Part 8) needs the expiry date"),
         ({"request_type": "urgent"}, "urgent_start: blank"),
         (
             {"request_type": "urgent", "urgent_start": "2026-11-30"},
             "urgent_start '2026-11-30': after the as-of",
         ),
-        ({"request_type": "urgent", "urgent_start": "2026-10-20"}, "more than 7 days before received_date"),
         (
             {"request_type": "urgent", "urgent_start": "2026-11-01", "urgent_extended_days": "9"},
             "urgent_extended_days '9': expected a whole number of days from 0 to 7",
@@ -51,7 +53,6 @@ def problems_of(result: TriageResult) -> dict[int, str]:
             "urgent_extended_days '2.5'",
         ),
         ({"request_type": "renewal"}, "current_authorisation_expiry: blank"),
-        ({"age": "16"}, "age '16': under 18"),
         ({"age": "eighty"}, "age 'eighty': expected a whole number"),
         ({"age": "1e30"}, "not a plausible age"),
         ({"application_id": ""}, "application_id: blank"),
@@ -63,6 +64,19 @@ def test_each_kind_of_bad_row_is_refused_with_its_reason(override: dict[str, str
     assert list(result.rejects["row"]) == [3]  # header is row 1, so the second record is row 3
     assert fragment in result.rejects["problems"][0]
     assert sorted(result.worklist["application_id"]) == ["A1", "A3"]
+
+
+def test_urgent_given_more_than_7_days_before_receipt_is_accepted_and_flagged() -> None:
+    """Sch A1 paras 76(2), 78: it had ended before the request arrived; the person is without authority
+    and cannot be given a second one (para 77(2)). Kept on the worklist, flagged, with reg 13(1)'s 21
+    days (reg 13(2) applies only while an urgent authorisation is in force)."""
+    result = run(csv_bytes(make_rows({"request_type": "urgent", "urgent_start": "2026-10-20"})))
+    assert len(result.rejects) == 0
+    row = result.worklist.iloc[0]
+    assert bool(row["authority_ended_before_request"]) and row["authority"] == "none"
+    assert row["without_authority_since"] == pd.Timestamp("2026-10-27")  # the day after 20 + 6
+    assert row["statutory_deadline"] == pd.Timestamp("2026-11-21")  # received 1 Nov, day 21
+    assert "urgent authorisation ended before the request arrived" in row["alerts"]
 
 
 def test_urgent_start_up_to_7_days_before_receipt_is_fine() -> None:
@@ -80,8 +94,8 @@ def test_duplicate_ids_refuse_every_row_sharing_them_and_name_the_others() -> No
 
 
 def test_all_problems_of_a_row_are_listed_once() -> None:
-    result = run(csv_bytes(make_rows({"age": "12", "setting": "hospice", "received_date": "yesterday"})))
-    assert len(result.rejects) == 1
+    result = run(csv_bytes(make_rows({"age": "12", "setting": "nowhere", "received_date": "yesterday"})))
+    assert len(result.rejects) == 1 and len(result.outside_scope) == 0  # refused: nothing hidden
     msg = result.rejects["problems"][0]
     assert "age" in msg and "setting" in msg and "received_date" in msg
 
@@ -140,7 +154,7 @@ def test_many_surplus_fields_fall_back_to_the_exact_reader() -> None:
 def test_quoted_newlines_keep_row_numbers() -> None:
     rows = make_rows({"team": "line one\nline two"}, {"age": "10"})
     result = run(csv_bytes(rows))
-    assert list(result.rejects["row"]) == [3]
+    assert list(result.outside_scope["row"]) == [3]
 
 
 def test_blank_lines_are_skipped_and_counted() -> None:
@@ -158,7 +172,7 @@ def test_xlsx_round_trip_with_excel_dates() -> None:
     result = run(buf.getvalue(), "export.xlsx")
     assert list(result.worklist["application_id"]) == ["A1"]
     assert result.worklist.loc[0, "received_date"] == pd.Timestamp("2026-11-01")
-    assert "age '15'" in result.rejects["problems"][0]
+    assert list(result.outside_scope["age"]) == [15]
 
 
 @pytest.mark.parametrize(
@@ -243,14 +257,20 @@ def test_trailing_commas_are_not_surplus_fields_on_either_reader() -> None:
 
 @pytest.mark.parametrize(
     ("age", "route"),
-    [("17", "for a 16 or 17 year old, apply to the Court of Protection"), ("16", "Court of Protection"),
-     ("15", "the High Court, under its inherent jurisdiction"), ("4", "High Court")],
+    [("17", "Court of Protection"), ("16", "Court of Protection"),
+     ("15", "High Court, inherent jurisdiction"), ("4", "High Court")],
 )  # fmt: skip
-def test_under_18_refusal_names_the_right_route(age: str, route: str) -> None:
-    problem = run(csv_bytes(make_rows({"age": age}))).rejects["problems"][0]
-    assert route in problem and "; " not in problem  # one problem: the rejects summary splits on "; "
-    if int(age) < 16:
-        assert "Court of Protection apply" in problem  # neither the DoLS nor the Court of Protection
+def test_under_18_is_outside_the_dols_with_its_route_not_refused(age: str, route: str) -> None:
+    """Sch A1 para 13 (the age requirement: 18): not bad data. The request still needs a formal answer,
+    so the row is listed apart, with who can authorise instead: the Court of Protection for 16-17 (the
+    MCA applies from 16), the High Court's inherent jurisdiction under 16 (Re T [2021] UKSC 35)."""
+    result = run(csv_bytes(make_rows({"age": age}, {})))
+    assert len(result.rejects) == 0 and list(result.worklist["application_id"]) == ["A2"]
+    apart = result.outside_scope
+    assert list(apart["application_id"]) == ["A1"] and route in apart["route"][0]
+    assert "setting" in apart.columns  # the row's own cells come with it: nothing lost
+    if int(age) >= 16:
+        assert "High Court" not in apart["route"][0]
 
 
 def test_two_digit_years_and_month_names_are_dates() -> None:
