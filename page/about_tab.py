@@ -14,12 +14,22 @@ from presentation.report import assumptions
 
 TEXT = files("page") / "text"
 
+#: What the tool covers, in one paragraph (the About tab shows it; the README repeats it word for word).
+SCOPE = (
+    "Scope: the Deprivation of Liberty Safeguards in England — adults (18 and over) in care homes "
+    "and hospitals (Mental Capacity Act 2005 Schedule A1). A deprivation of liberty in the community "
+    "(supported living, a person's own home: Re X) and of 16-17 year olds is authorised by the Court of "
+    "Protection; under 16, by the High Court. The Liberty Protection Safeguards (Mental Capacity "
+    "(Amendment) Act 2019) are not in force, so this tool follows the DoLS."
+)
+
 
 def about_tab() -> None:
     r = rules()
     t = r.timescales
     st.subheader("About dols-sim")
     st.markdown(f"Version **{version('dols-sim')}**. " + (TEXT / "about.md").read_text(encoding="utf-8"))
+    st.markdown(SCOPE)
     st.markdown("#### What the simulation assumes")
     st.markdown("\n".join(f"- {a}" for a in assumptions(t)))
     st.markdown("#### The law's clock in use")

@@ -18,12 +18,22 @@ from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.mapping import ExportMapping, default_mapping, mapping_from_text
 from triage.summary import COLUMN_LABELS, TriageSummary, nothing_accepted, summarise, urgent_expiring_within
 from triage.validate import parse_as_of
+from triage.vocabulary import REVIEW
+from triage.worklist import TriageResult
 
 #: Columns of the on-screen worklist: what a lead decides from. Every column is in the downloads.
 SHOWN_COLUMNS = [
     "rank", "application_id", "priority", "reasons", "missing_information", "statutory_deadline",
-    "days_waiting", "days_to_deadline", "breached", "urgent_expiry", "extension_due", "worklist_group",
-    "alerts", "received_date", "setting", "request_type", "primary_support_reason", "data_warnings",
+    "days_waiting", "days_to_deadline", "breached", "authority", "without_authority_since",
+    "last_lawful_day", "urgent_expiry", "extension_due", "worklist_group", "alerts", "received_date",
+    "setting", "request_type", "already_deprived", "primary_support_reason", "data_warnings",
+]  # fmt: skip
+#: The review requests' table (Part 8: no statutory period, so no deadline to show).
+REVIEW_COLUMNS = ["rank", "application_id", "priority", "authorisation_expiry", "authority"]
+#: The "decide now" list: the law's last day for the decision.
+DUE_COLUMNS = [
+    "rank", "application_id", "priority", "request_type", "received_date", "statutory_deadline",
+    "last_lawful_day", "urgent_final_day",
 ]  # fmt: skip
 DATE_COLUMN = st.column_config.DateColumn(format="YYYY-MM-DD")
 
@@ -111,8 +121,11 @@ def triage_tab() -> None:
     all_bands = rules().criteria.all_bands
     summary = summarise(result, all_bands)
     if not summary.accepted:
-        st.error(nothing_accepted(summary, name) + " (see why below)")
-        st.dataframe(result.rejects, hide_index=True, key="rejects_table")
+        st.error(nothing_on_the_worklist(summary, name))
+        st.caption(rows_accounted(summary))
+        outside_the_dols(result)
+        if summary.rejected:
+            st.dataframe(result.rejects, hide_index=True, key="rejects_table")
         return
     st.session_state["worklist"] = result.worklist
     st.session_state["worklist_as_of"] = as_of
@@ -120,18 +133,27 @@ def triage_tab() -> None:
     expiring = urgent_expiring_within(w, alert_days)
 
     st.caption(reading(summary))
-    m = st.columns(5)
+    st.caption(rows_accounted(summary))
+    m = st.columns(6)
     m[0].metric("On the worklist", number(summary.accepted, 0))
-    m[1].metric("Refused rows", number(summary.rejected, 0))
-    m[2].metric("Past statutory deadline", number(summary.breached, 0))
-    m[3].metric(f"Urgent expiring ≤ {plural(alert_days, 'day')}", number(len(expiring), 0))
-    m[4].metric("Extension decisions due", number(summary.extension_due, 0))
+    m[1].metric("Outside the DoLS (under 18)", number(summary.outside_scope, 0))
+    m[2].metric("Refused rows", number(summary.rejected, 0))
+    m[3].metric("Past statutory deadline", number(summary.breached, 0))
+    m[4].metric(f"Urgent expiring ≤ {plural(alert_days, 'day')}", number(len(expiring), 0))
+    m[5].metric("Extension decisions due", number(summary.extension_due, 0))
     alert_metrics(summary)
+    decisions_due_metrics(summary)
     if summary.breached:
         st.error(f"Past the statutory deadline: {plural(summary.breached, 'application')}.")
     without_authority_message(summary)
+    decisions_due_message(summary)
     if len(expiring):
         st.warning(f"Urgent authorisations ending within {plural(alert_days, 'day')}: {len(expiring):,}.")
+    if summary.outside_scope:
+        st.info(
+            f"Outside the DoLS (under 18): {plural(summary.outside_scope, 'row')}, not on the worklist "
+            "(see 'Outside the DoLS' below for the route for each)."
+        )
     if summary.rejected:
         st.info(f"Refused: {plural(summary.rejected, 'row')} (see 'Refused rows' below for why).")
     screening_and_column_warnings(summary)
@@ -145,6 +167,7 @@ def triage_tab() -> None:
             "worklist_group",
             "statutory_deadline",
             "days_to_deadline",
+            "authority",
             "reasons",
         ]
     ]
@@ -156,7 +179,10 @@ def triage_tab() -> None:
     c2.altair_chart(charts.deadlines_ahead(w, as_of, all_bands), width="stretch")
     st.altair_chart(charts.band_mix(w, all_bands), width="stretch")
 
-    alerts_cols = ["rank", "application_id", "priority", "urgent_expiry", "days_to_deadline", "extension_due"]
+    alerts_cols = [
+        "rank", "application_id", "priority", "urgent_expiry", "days_to_deadline", "extension_due",
+        "urgent_final_day",
+    ]  # fmt: skip
     with st.expander(f"Urgent authorisations ending within {plural(alert_days, 'day')} ({len(expiring):,})"):
         st.dataframe(
             expiring[alerts_cols],
@@ -166,8 +192,10 @@ def triage_tab() -> None:
         )
 
     alert_lists(w, as_of)
+    review_requests(w)
     worklist_filters(w, all_bands)
     equity_tables(summary)
+    outside_the_dols(result)
 
     st.markdown("#### Refused rows")
     if summary.rejected:
@@ -218,6 +246,7 @@ def worklist_filters(w: pd.DataFrame, all_bands: list[str]) -> None:
         column_config={
             "band colour": st.column_config.ImageColumn("band colour", width="small"),
             "statutory_deadline": DATE_COLUMN,
+            "without_authority_since": DATE_COLUMN,
             "urgent_expiry": DATE_COLUMN,
             "received_date": DATE_COLUMN,
         },
@@ -243,12 +272,40 @@ def alert_metrics(summary: TriageSummary) -> None:
     whatever the worklist's order, never out of sight."""
     a = summary.alerts
     window = rules().timescales.alerts.renewal_authorisation_ending_within_days
-    m = st.columns(4)
+    m = st.columns(5)
     m[0].metric("Deprived of liberty without authority", number(a.without_authority, 0))
-    m[1].metric("of which urgent authorisation expired", number(a.without_authority_urgent, 0))
-    m[2].metric("of which standing authorisation ended", number(a.without_authority_renewal, 0))
-    m[3].metric(
+    m[1].metric("of which standard request, already deprived", number(a.without_authority_standard, 0))
+    m[2].metric("of which urgent authorisation ended", number(a.without_authority_urgent, 0))
+    m[3].metric("of which standing authorisation ended", number(a.without_authority_renewal, 0))
+    m[4].metric(
         f"Standing authorisation ends ≤ {plural(window, 'day')}", number(a.authorisation_ending_soon, 0)
+    )
+
+
+def decisions_due_metrics(summary: TriageSummary) -> None:
+    """Decisions that cannot wait for the worklist's order: the law's last day, and IMCAs to instruct."""
+    a = summary.alerts
+    m = st.columns(4)
+    m[0].metric("Last lawful day today", number(a.last_lawful_day_today, 0))
+    m[1].metric("Last lawful day tomorrow", number(a.last_lawful_day_tomorrow, 0))
+    m[2].metric("Urgent on its final day (already extended)", number(a.urgent_final_day, 0))
+    m[3].metric("IMCA to instruct (s39A)", number(a.imca_to_instruct, 0))
+
+
+def without_authority_split(summary: TriageSummary) -> str:
+    """The without-authority count in words: each kind, and how many rest on the setting's default."""
+    a = summary.alerts
+    standard = (
+        f"standard requests for people already deprived of liberty: {number(a.without_authority_standard, 0)}"
+    )
+    if a.without_authority_standard:
+        standard += (
+            f", of which {number(a.without_authority_assumed, 0)} on the setting's default (the export "
+            "does not say)"
+        )
+    return (
+        f"{standard}; urgent authorisation ended: {number(a.without_authority_urgent, 0)}; standing "
+        f"authorisation ended: {number(a.without_authority_renewal, 0)}"
     )
 
 
@@ -257,9 +314,87 @@ def without_authority_message(summary: TriageSummary) -> None:
     if a.without_authority:
         st.error(
             f"Deprived of liberty without authority: {plural(a.without_authority, 'person', 'people')} "
-            f"(urgent authorisation expired: {number(a.without_authority_urgent, 0)}; standing "
-            f"authorisation ended: {number(a.without_authority_renewal, 0)})."
+            f"({without_authority_split(summary)}). A request gives no authority: only an urgent or a "
+            "standard authorisation does."
         )
+    if a.ended_before_request:
+        st.warning(
+            f"The authorisation had already ended when the request arrived: "
+            f"{plural(a.ended_before_request, 'application')}."
+        )
+
+
+def decisions_due_message(summary: TriageSummary) -> None:
+    a = summary.alerts
+    due = [
+        (a.last_lawful_day_today, "last lawful day today (21 days from receipt)"),
+        (a.last_lawful_day_tomorrow, "last lawful day tomorrow"),
+        (a.urgent_final_day, "urgent authorisation on its final day, already extended (no second extension)"),
+    ]
+    said = [f"{what}: {number(n, 0)}" for n, what in due if n]
+    if said:
+        st.warning("Decide now: " + "; ".join(said) + ".")
+    if a.imca_to_instruct:
+        st.warning(
+            f"Instruct an IMCA (s39A): {plural(a.imca_to_instruct, 'person', 'people')} with no one "
+            "appropriate to consult but paid carers."
+        )
+
+
+def rows_accounted(summary: TriageSummary) -> str:
+    """Every row of the file is somewhere: on the worklist, outside the DoLS, or refused."""
+    return (
+        f"{number(summary.accepted, 0)} on the worklist + {number(summary.outside_scope, 0)} outside the "
+        f"DoLS (under 18) + {number(summary.rejected, 0)} refused = {plural(summary.rows_in, 'row')} in"
+    )
+
+
+def nothing_on_the_worklist(summary: TriageSummary, name: str) -> str:
+    if not summary.outside_scope:
+        return nothing_accepted(summary, name) + " (see why below)"
+    return (
+        f"{name}: no row is on the worklist: {plural(summary.outside_scope, 'row')} outside the DoLS "
+        f"(under 18), {plural(summary.rejected, 'row')} refused (see below)"
+    )
+
+
+def outside_the_dols(result: TriageResult) -> None:
+    """People under 18: the DoLS do not cover them, but each request still needs an answer."""
+    outside = result.outside_scope
+    if not len(outside):
+        return
+    st.markdown(f"#### Outside the DoLS (under 18): {len(outside):,}")
+    st.caption(
+        "The DoLS cover adults (18 and over). The route column says who can authorise the deprivation "
+        "of liberty instead; each request still needs an answer. Not on the worklist, not refused."
+    )
+    st.dataframe(outside, hide_index=True, key="outside_scope_table")
+    st.download_button(
+        "Outside the DoLS (CSV)",
+        partial(to_csv_bytes, outside),
+        "outside_the_dols.csv",
+        "text/csv",
+        key="outside_scope_download",
+    )
+
+
+def review_requests(w: pd.DataFrame) -> None:
+    """Part 8 reviews: no statutory period, so they are listed apart from the deadlines."""
+    reviews = w[w["request_type"].eq(REVIEW)]
+    st.markdown(f"#### Review requests (Part 8): {len(reviews):,}")
+    if not len(reviews):
+        st.caption("None: no review requests on the worklist.")
+        return
+    st.caption(
+        "A review (Schedule A1 Part 8) has no statutory period: no deadline is counted. The standing "
+        "authorisation stays in force until it ends."
+    )
+    st.dataframe(
+        reviews[REVIEW_COLUMNS],
+        hide_index=True,
+        key="reviews_table",
+        column_config={"authorisation_expiry": DATE_COLUMN},
+    )
 
 
 def screening_and_column_warnings(summary: TriageSummary) -> None:
@@ -272,18 +407,39 @@ def screening_and_column_warnings(summary: TriageSummary) -> None:
         )
     for warning in summary.column_warnings:
         st.warning(warning[0].upper() + warning[1:])
+    if summary.not_applicable_answers:
+        st.info(
+            f"Screening answers given as N/A: {number(summary.not_applicable_answers, 0)}, read as not known "
+            "(never as 'no'): those forms need a follow-up."
+        )
 
 
 def alert_lists(w: pd.DataFrame, as_of: date) -> None:
     """The people behind the alert counts (below the charts, so the counts and charts draw first)."""
     window = rules().timescales.alerts.renewal_authorisation_ending_within_days
-    gone = without_authority(w, as_of)
+    gone = without_authority_listing(w, as_of)
     with st.expander(f"Deprived of liberty without authority since ... ({len(gone):,})"):
         st.dataframe(
             gone,
             hide_index=True,
             key="without_authority_table",
             column_config={"without_authority_since": DATE_COLUMN},
+        )
+    due = w[w["last_lawful_day"].ne("") | w["urgent_final_day"]]
+    with st.expander(f"Last lawful day today or tomorrow, or urgent on its final day ({len(due):,})"):
+        st.dataframe(
+            due[DUE_COLUMNS],
+            hide_index=True,
+            key="decide_now_table",
+            column_config={"statutory_deadline": DATE_COLUMN, "received_date": DATE_COLUMN},
+        )
+    imca = w[w["imca_to_instruct"]]
+    with st.expander(f"IMCA to instruct (s39A) ({len(imca):,})"):
+        st.dataframe(
+            imca[["rank", "application_id", "priority", "request_type", "received_date"]],
+            hide_index=True,
+            key="imca_table",
+            column_config={"received_date": DATE_COLUMN},
         )
     ending = w[w["authorisation_ending_soon"]]
     with st.expander(f"Standing authorisations ending within {plural(window, 'day')} ({len(ending):,})"):
@@ -293,3 +449,11 @@ def alert_lists(w: pd.DataFrame, as_of: date) -> None:
             key="authorisation_ending_table",
             column_config={"authorisation_expiry": DATE_COLUMN},
         )
+
+
+def without_authority_listing(w: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The library's list (longest first), with whether "already deprived" rests on the setting's
+    default and whether the authorisation had ended before the request arrived."""
+    gone = without_authority(w, as_of)
+    extra = w[["rank", "already_deprived_assumed", "authority_ended_before_request"]]
+    return gone.merge(extra, on="rank", how="left", validate="one_to_one")

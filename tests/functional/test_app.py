@@ -64,6 +64,10 @@ def test_triage_numbers_match_the_library(page: AppTest, as_of: date) -> None:
     assert metric(page, "Refused rows") == f"{s.rejected:,}"
     assert metric(page, "Past statutory deadline") == f"{s.breached:,}"
     assert metric(page, "Extension decisions due") == f"{s.extension_due:,}"
+    assert metric(page, "Outside the DoLS (under 18)") == f"{s.outside_scope:,}"
+    accounted = f"{s.accepted:,} on the worklist + {s.outside_scope:,} outside the DoLS (under 18) + "
+    assert f"{accounted}{s.rejected:,} refused = {s.rows_in:,} rows in" in captions(page)
+    assert result.rows_accounted == result.rows_in
     shown = frame(page, "reasons", "data_warnings")
     assert list(shown["application_id"]) == list(result.worklist["application_id"])
     top = page.table[0].value
@@ -76,14 +80,73 @@ def test_alert_counts_match_the_library(page: AppTest) -> None:
     result = build_worklist(EXAMPLE, date(2026, 11, 23))
     a = summarise(result).alerts
     assert metric(page, "Deprived of liberty without authority") == f"{a.without_authority:,}" != "0"
-    assert metric(page, "of which urgent authorisation expired") == f"{a.without_authority_urgent:,}"
+    assert metric(page, "of which standard request") == f"{a.without_authority_standard:,}"
+    assert metric(page, "of which urgent authorisation ended") == f"{a.without_authority_urgent:,}"
     assert metric(page, "of which standing authorisation ended") == f"{a.without_authority_renewal:,}"
+    parts = ("of which standard request", "of which urgent", "of which standing")
+    assert sum(int(metric(page, p).replace(",", "")) for p in parts) == a.without_authority
     assert metric(page, "Standing authorisation ends ≤ 7 days") == f"{a.authorisation_ending_soon:,}"
+    assert metric(page, "Last lawful day today") == f"{a.last_lawful_day_today:,}"
+    assert metric(page, "Last lawful day tomorrow") == f"{a.last_lawful_day_tomorrow:,}"
+    assert metric(page, "Urgent on its final day") == f"{a.urgent_final_day:,}"
+    assert metric(page, "IMCA to instruct (s39A)") == f"{a.imca_to_instruct:,}"
+    # the split in words, the setting's default included
+    (said,) = [e.value for e in page.error if e.value.startswith("Deprived of liberty without authority")]
+    assert f"already deprived of liberty: {a.without_authority_standard:,}" in said
+    assert f"of which {a.without_authority_assumed:,} on the setting's default" in said
+    assert f"urgent authorisation ended: {a.without_authority_urgent:,}" in said
     listed = frame(page, "without_authority_since", "days_without_authority")
     assert len(listed) == a.without_authority and listed["without_authority_since"].is_monotonic_increasing
     # the export's columns were all recognised: the mapping step is folded and says what it read
     (read,) = [m.value for m in page.markdown if m.value.startswith("Read: ")]
     assert all(f"`{c}`" in read for c in ("application_id", "received_date", "setting", "request_type"))
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_outside_the_dols_and_reviews_are_listed_apart(page: AppTest) -> None:
+    """Under-18s are neither on the worklist nor refused: listed apart, with the route; a Part 8
+    review is listed in its own section; every row of the upload is accounted for."""
+    from tests.conftest import csv_bytes, make_rows
+
+    data = csv_bytes(
+        make_rows(
+            {"age": "84"},
+            {"age": "16"},
+            {"age": "12"},
+            {"request_type": "review", "current_authorisation_expiry": "2027-01-31"},
+            {"age": "eighty"},
+        )
+    )
+    page.file_uploader(key="upload").set_value(("small.csv", data, "text/csv")).run()
+    page.text_input(key="as_of").set_value("2026-11-23").run()
+    assert not page.exception, page.exception
+    result = build_worklist(data, date(2026, 11, 23), filename="small.csv")
+    assert (len(result.worklist), len(result.outside_scope), len(result.rejects)) == (2, 2, 1)
+
+    outside = frame(page, "route", "age")
+    assert list(outside["application_id"]) == ["A2", "A3"] == list(result.outside_scope["application_id"])
+    routes = dict(zip(outside["application_id"], outside["route"], strict=True))
+    assert routes["A2"].startswith("Court of Protection") and routes["A3"].startswith("High Court")
+    assert metric(page, "Outside the DoLS (under 18)") == "2"
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert "Outside the DoLS (CSV)" in labels
+    assert "2 on the worklist + 2 outside the DoLS (under 18) + 1 refused = 5 rows in" in captions(page)
+    assert result.rows_accounted == result.rows_in == 5
+
+    (reviews,) = [
+        d.value for d in page.dataframe if "authority" in d.value and "authorisation_expiry" in d.value
+    ]
+    assert list(reviews["application_id"]) == ["A4"]
+    assert reviews["authorisation_expiry"].iloc[0] == pd.Timestamp("2027-01-31")
+    assert not any(c.startswith("None: no review requests") for c in captions(page))
+
+
+def test_the_example_has_no_reviews_and_says_so(page: AppTest) -> None:
+    assert summarise(build_worklist(EXAMPLE, date(2026, 11, 23))).reviews == 0
+    assert "None: no review requests on the worklist." in captions(page)
 
 
 def test_as_of_reads_uk_dates_and_refuses_nonsense(page: AppTest) -> None:
@@ -133,6 +196,15 @@ def test_about_reads_the_rules_files(page: AppTest) -> None:
     assert list(criteria["id"]) == [c.id for c in load_criteria().criterion]
     clock = " ".join(page.table[-1].value.to_string().split())
     assert "21 days" in clock and "7 days" in clock
+
+
+def test_about_says_what_the_dols_cover(page: AppTest) -> None:
+    from page.about_tab import SCOPE
+
+    open_tab(page, "About")
+    assert SCOPE in [m.value for m in page.markdown]
+    for fact in ("18 and over", "Schedule A1", "Re X", "Court of Protection", "High Court", "not in force"):
+        assert fact in SCOPE
 
 
 # ---- Scenario tab ----------------------------------------------------------------------------------
@@ -246,14 +318,17 @@ def test_the_mapping_preview_shows_rows_as_they_will_be_read() -> None:
 
     rows = make_rows(
         {"setting": "Nursing Home", "received_date": "01/03/26", "objecting": "Y", "age": "90"},
-        {"setting": "hospice"},
+        {"setting": "Supported Living"},
     )
     raw = read_export(csv_bytes(rows), "x.csv")
     shown = preview(map_columns(raw), date(2026, 11, 23), load_rules()).set_index("row")
     assert shown.loc["2", ["setting", "received_date", "objecting", "age", "as read"]].tolist() == [
         "care_home", "2026-03-01", "yes", "90", "ok",
     ]  # fmt: skip
-    assert shown.loc["3", "as read"] == "refused: setting 'hospice': expected care_home or hospital"
+    # the community is outside the DoLS (Re X): refused, and the message says why
+    assert shown.loc["3", "as read"].startswith(
+        "refused: setting 'Supported Living': expected care_home or hospital"
+    )
     assert shown.loc["3", "application_id"] == "A2" and shown.loc["3", "setting"] == ""
 
 

@@ -31,13 +31,19 @@ def dols_sim(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_triage_example_end_to_end(tmp_path: Path) -> None:
     out, rej = tmp_path / "worklist.csv", tmp_path / "rejects.xlsx"
-    r = dols_sim("triage", str(EXAMPLE), "--as-of", "2026-11-23", "--out", str(out), "--rejects", str(rej))
+    apart = tmp_path / "outside.csv"
+    r = dols_sim(
+        "triage", str(EXAMPLE), "--as-of", "2026-11-23", "--out", str(out), "--rejects", str(rej),
+        "--outside", str(apart),
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
     worklist = pd.read_csv(out, encoding="utf-8-sig")
     rejects = pd.read_excel(rej)
+    outside = pd.read_csv(apart, encoding="utf-8-sig")
     source = pd.read_csv(EXAMPLE, dtype=str)
-    assert len(worklist) + len(rejects) == len(source)  # conservation
-    assert set(worklist["application_id"]) | set(rejects["application_id"]) == set(source["application_id"])
+    assert len(worklist) + len(outside) + len(rejects) == len(source)  # conservation
+    ids = set(worklist["application_id"]) | set(rejects["application_id"]) | set(outside["application_id"])
+    assert ids == set(source["application_id"])
     assert "2,000 rows in" in r.stdout
     # privacy: the terminal shows counts, never an application's reference
     assert not any(app_id in r.stdout for app_id in source["application_id"])
@@ -158,8 +164,8 @@ def test_a_file_with_every_row_refused_exits_2_with_one_line(tmp_path: Path) -> 
     """Issue 11: every row refused used to exit 0 with an empty worklist. The rejects are still written."""
     src, rej, out = tmp_path / "x.csv", tmp_path / "r.csv", tmp_path / "w.csv"
     src.write_text(
-        "application_id,received_date,setting,request_type\nA1,2026-11-01,hospice,standard\n"
-        "A2,2026-11-02,hospice,standard\nA3,31/02/2026,care_home,standard\n"
+        "application_id,received_date,setting,request_type\nA1,2026-11-01,supported living,standard\n"
+        "A2,2026-11-02,supported living,standard\nA3,31/02/2026,care_home,standard\n"
     )
     r = dols_sim("triage", str(src), "--as-of", "2026-11-23", "--rejects", str(rej), "--out", str(out))
     assert r.returncode == 2 and "Traceback" not in r.stderr + r.stdout
@@ -180,6 +186,9 @@ def test_a_required_column_under_another_name_is_one_line_naming_it(tmp_path: Pa
     ours = tmp_path / "ours.toml"
     ours.write_text('[columns]\nsetting = ["Placement"]\n')
     r = dols_sim("triage", str(src), "--as-of", "2026-11-23", "--columns", str(ours))
-    assert r.returncode == 0 and "1 row in, 1 on the worklist, 0 refused" in r.stdout
+    assert (
+        r.returncode == 0
+        and "1 row in, 1 on the worklist, 0 outside the DoLS (under 18), 0 refused" in r.stdout
+    )
     r = dols_sim("triage", str(src), "--columns", str(tmp_path / "none.toml"))
     assert r.returncode == 2 and "mapping file not found" in r.stderr

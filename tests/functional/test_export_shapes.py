@@ -72,7 +72,7 @@ def test_the_cli_reads_a_council_mapping_file_and_says_what_is_absent(tmp_path: 
     args = ["triage", tmp_path / council.filename, "--as-of", AS_OF.isoformat(), "--out", out]
     r = cli(*args, "--columns", tmp_path / "ours.toml")
     assert r.exit_code == 0, r.output
-    assert f"{len(CANONICAL):,} on the worklist, 0 refused" in r.stdout
+    assert f"{len(CANONICAL):,} on the worklist, 0 outside the DoLS (under 18), 0 refused" in r.stdout
     assert len(pd.read_csv(out, encoding="utf-8-sig")) == len(CANONICAL)
     # without its mapping file the same export cannot be triaged: one line naming what is missing
     r = cli(*args)
