@@ -373,7 +373,10 @@ class BlockBuilder:
             "urgent_expiry": np.where(rtype == URGENT, last_day, np.nan),
             "authorisation_expiry": np.ceil(clock.authorisation_end) - 1,
         }
-        dated = {k: fields[k] for k in ("statutory_deadline", "urgent_expiry", "authorisation_expiry")}
+        dated = {
+            k: fields[k]
+            for k in ("statutory_deadline", "urgent_expiry", "authorisation_expiry", "received_date")
+        }
         arrival_day = np.floor(np.maximum(received, 0.0))
         policies = [p for p in (self.policy, self.ring_policy) if p is not None]
         flips = np.column_stack(

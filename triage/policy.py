@@ -33,12 +33,14 @@ def conditions(
     urgent_expiry: np.ndarray,
     authorisation_expiry: np.ndarray,
     as_of: float | np.ndarray | None,
+    received_date: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Every tier condition's truth for each application (time conditions as of ``as_of``).
 
     ``statutory_deadline`` is the last lawful day for the decision; ``urgent_expiry`` the last day of the
     urgent authorisation (with any extension granted); ``authorisation_expiry`` the last day of a
-    renewal's standing authorisation.
+    renewal's standing authorisation; ``received_date`` the day the request was received (needed only by
+    ``long_wait``).
     """
     rtype = np.asarray(request_type, dtype=object)
     n = len(rtype)
@@ -59,6 +61,8 @@ def conditions(
             renewal & (day >= standing - policies.renewal_window_days) & (day <= standing)
         )
         out["achievable"] = day + policies.achievable_days <= deadline
+        if received_date is not None:
+            out["long_wait"] = day >= np.asarray(received_date, dtype=float) + policies.long_wait_days
     return out
 
 
@@ -113,6 +117,7 @@ def sort_keys(
         urgent_expiry=urgent_expiry,
         authorisation_expiry=authorisation_expiry,
         as_of=as_of,
+        received_date=received_date,
     )
     assigned = np.zeros(n, dtype=bool)
     for t, tier in enumerate(policy.tiers):
@@ -137,6 +142,7 @@ def transition_days(
     statutory_deadline: np.ndarray,
     urgent_expiry: np.ndarray,
     authorisation_expiry: np.ndarray | None = None,
+    received_date: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n, k) day numbers on which one of the policy's time conditions may flip for each application (the
     first day of the new state; NaN: none). Between two of them an application's key cannot change."""
@@ -157,6 +163,10 @@ def transition_days(
         days += [standing - policies.renewal_window_days, standing + 1]
     if "achievable" in used:
         days.append(deadline - policies.achievable_days + 1)
+    if "long_wait" in used:
+        if received_date is None:
+            raise RulesError(f"queue policy '{policy.id}' uses long_wait: give the received dates")
+        days.append(np.asarray(received_date, dtype=float) + policies.long_wait_days)
     return np.column_stack(days) if days else np.zeros((len(deadline), 0))
 
 

@@ -206,10 +206,19 @@ TierCondition = Literal[
     "urgent_expired",
     "renewal_expiring",
     "achievable",
+    "long_wait",
 ]
 #: Conditions that change with the date (the simulation re-keys a request when one flips).
 TIME_CONDITIONS: frozenset[str] = frozenset(
-    {"breached", "within_time", "urgent_in_force", "urgent_expired", "renewal_expiring", "achievable"}
+    {
+        "breached",
+        "within_time",
+        "urgent_in_force",
+        "urgent_expired",
+        "renewal_expiring",
+        "achievable",
+        "long_wait",
+    }
 )
 OrderKey = Literal[
     "urgent_expiry",
@@ -264,6 +273,9 @@ class Policies(_Frozen):
     achievable_days: NonNegativeInt = 7
     #: ``renewal_expiring``: a renewal whose standing authorisation ends within this many days.
     renewal_window_days: NonNegativeInt = 7
+    #: ``long_wait``: waiting at least this many days since receipt, whatever the band (the bound that
+    #: keeps a band from starving when urgent work alone could fill the team: LGSCO 18 004 809, 2019).
+    long_wait_days: Annotated[int, Field(ge=1)] = 365
     #: The policy whose tiers say which requests ring-fenced staff take (those in no tier: not theirs).
     ring_fence: str | None = None
     policy: list[Policy]

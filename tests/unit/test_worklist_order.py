@@ -1,5 +1,6 @@
-"""The worklist order comes from the policy file; the default acts first where action still changes the
-outcome (urgent in force, renewals ending, high within time), then the breached with ageing, then the rest."""
+"""The worklist order comes from the policy file; the default first works anyone waiting a year or more
+(no band starves), then acts where action still changes the outcome (urgent in force, renewals ending,
+high within time), then the breached with ageing, then the rest."""
 
 from __future__ import annotations
 
@@ -95,16 +96,41 @@ def test_a_request_moves_tier_on_the_day_its_condition_flips(rules: Rules) -> No
     days = transition_days(
         policy,
         rules.policies,
-        **{k: arrays[k] for k in ("statutory_deadline", "urgent_expiry", "authorisation_expiry")},
+        **{
+            k: arrays[k]
+            for k in ("statutory_deadline", "urgent_expiry", "authorisation_expiry", "received_date")
+        },
     )
     tiers = lambda day: sort_keys(policy, rules.policies, **arrays, as_of=day)[:, 0].tolist()  # noqa: E731
-    assert tiers(105) == [2, 0, 4] and tiers(106) == [2, 0, 4]  # urgent in force to the end of day 106
-    assert tiers(107) == [2, 3, 4]  # day 107: the urgent one has expired and is breached
-    assert tiers(118) == [2, 3, 1]  # 7 days before its authorisation ends, the renewal moves up
-    assert tiers(121) == [3, 3, 1]  # past their deadlines; the renewal still before its authorisation ends
-    assert tiers(126) == [3, 3, 3]  # and after it: everything breached
+    assert tiers(105) == [3, 1, 5] and tiers(106) == [3, 1, 5]  # urgent in force to the end of day 106
+    assert tiers(107) == [3, 4, 5]  # day 107: the urgent one has expired and is breached
+    assert tiers(118) == [3, 4, 2]  # 7 days before its authorisation ends, the renewal moves up
+    assert tiers(121) == [4, 4, 2]  # past their deadlines; the renewal still before its authorisation ends
+    assert tiers(126) == [4, 4, 4]  # and after it: everything breached
+    assert tiers(464) == [4, 4, 4] and tiers(465) == [0, 0, 0]  # a year after receipt: worked first
     flips = set(np.unique(days[~np.isnan(days)]).tolist())
-    assert {107.0, 118.0, 121.0} <= flips
+    assert {107.0, 118.0, 121.0, 465.0} <= flips
+
+
+def test_a_request_waiting_a_year_comes_first_whatever_its_band() -> None:
+    """LGSCO 18 004 809 (2019): a council may not leave lower-priority requests waiting indefinitely. On
+    20 March 2026 a low request received on 19 March 2025 (366 days) and one received on 20 March 2025
+    (365 days: the bound, long_wait_days) come before an urgent authorisation in force, oldest first; one
+    received a day later (364 days) stays among the breached."""
+    rows = make_rows(
+        {"received_date": "2025-03-21"},  # A1 low, 364 days
+        {"received_date": "2025-03-20"},  # A2 low, 365 days
+        {"request_type": "urgent", "received_date": "2026-03-16", "urgent_start": "2026-03-16"},  # A3
+        {"received_date": "2025-03-19"},  # A4 low, 366 days
+    )
+    w = build_worklist(csv_bytes(rows), AS_OF, filename="x.csv").worklist
+    assert w["application_id"].tolist() == ["A4", "A2", "A3", "A1"]
+    assert w["worklist_group"].tolist() == [
+        "waiting a year or more",
+        "waiting a year or more",
+        "urgent authorisation in force",
+        "past statutory deadline",
+    ]
 
 
 def _keys(policy_id: str, rules: Rules, **arrays: np.ndarray) -> np.ndarray:

@@ -217,3 +217,55 @@ def test_ageing_stops_the_low_band_starving(tmp_path: Path, rules: triage.Rules)
     assert strict_12 > strict_6 + 120  # starving: the oldest low request waited almost the whole run
     assert aged_12 < aged_6 + 7  # bounded: doubling the horizon barely moves it
     assert aged_12 < 28 + 21  # the ageing days plus the high band's own wait
+
+
+URGENT_FLOOD = f"""
+name = "urgent authorisations alone outrun capacity; a few low-band care home requests"
+[horizon]
+start_date = 2025-01-01
+months = 6
+[demand]
+applications_per_month = {15.5 * MONTH_DAYS}      # 15.5 a day, nearly all with an urgent authorisation
+[demand.mix]
+hospital_share = {15 / 15.5}
+urgent_share = 0.97
+[staffing]
+bia_fte = 10
+bia_productive_hours_per_week = 7.0
+bia_hours_per_assessment = {{ kind = "exponential", mean = 1.0 }}
+[assessment]
+mental_health_assessment = false
+sign_off = false
+[closure]
+while_allocated_factor = 0.0
+hospital = {{ circumstances_changed_per_day = 0.1 }}
+[outcomes]
+renewals = false
+"""
+
+
+def test_act_first_keeps_its_promise_that_no_band_starves(tmp_path: Path, rules: triage.Rules) -> None:
+    """LGSCO 18 004 809 (2019): lower-priority requests may wait longer, not for ever. With urgent
+    authorisations in force filling the team, `act_first` without its long-wait tier never reaches the
+    low band (its longest wait grows with the horizon); with it (long_wait_days = 60 here), the low band's
+    longest wait stays near the bound when the horizon doubles."""
+    criteria_file = tmp_path / "criteria.toml"
+    criteria_file.write_text(SETTING_CRITERIA)
+    act_first = rules.policies.get("act_first")
+    assert act_first.tiers[0].when == ["long_wait"]
+    unbounded = act_first.model_copy(update={"id": "act_first_unbounded", "tiers": act_first.tiers[1:]})
+    policies = rules.policies.model_copy(
+        update={"long_wait_days": 60, "policy": [*rules.policies.policy, unbounded]}
+    )
+    by_setting = triage.Rules(rules.timescales, load_criteria(criteria_file), policies)
+    base = scenario_from_toml(URGENT_FLOOD)
+
+    def longest_low(policy: str, months: int) -> float:
+        s = with_overrides(base, [f"queue.policy={policy}", f"horizon.months={months}"])
+        return max(run_one(admit(s, by_setting), r, SEED).kpis["longest_wait_days_low"] for r in range(3))
+
+    starved_6, starved_12 = longest_low("act_first_unbounded", 6), longest_low("act_first_unbounded", 12)
+    bounded_6, bounded_12 = longest_low("act_first", 6), longest_low("act_first", 12)
+    assert starved_12 > starved_6 + 120  # the oldest low request waited almost the whole run
+    assert bounded_12 < bounded_6 + 7  # bounded: doubling the horizon barely moves it
+    assert bounded_12 < 60 + 14  # the bound plus the time to work the few that reach it
