@@ -8,8 +8,8 @@ ID", "Date Received", "Further Authorisation", "Nursing Home", dd/mm/yy dates, Y
 tests/exports.py), so the header and value mapping does its full work; the same rows under the
 contract's own names are timed too. The baseline is ``pandas.read_csv`` + ``DataFrame.to_csv`` of the
 same file, measured in the same run, so the ratio does not depend on how fast this machine happens to
-be. Targets (issues 3 and 11): at most 3x the baseline, and under 2 s. Prints a markdown table for the
-README.
+be. Targets (issues 3, 11 and 19): in process at most 2.5x the baseline and under 2 s; as a process
+(start-up included) at most 3x the baseline process. Prints a markdown table for the README.
 """
 
 from __future__ import annotations
@@ -93,9 +93,9 @@ def main() -> None:
     )
     print(f"| process: python -c pass | {bare:.3f} | |")
     print(f"| process: dols-sim --help | {help_proc:.3f} | |")
-    ok = ours <= 3 * base and ours < 2.0 and ours_proc <= 3 * base_proc and help_proc < 0.3
+    ok = ours <= 2.5 * base and ours < 2.0 and ours_proc <= 3 * base_proc and help_proc < 0.3
     print(
-        "\ntargets (<= 3x baseline in and out of process, < 2 s, --help < 0.3 s): "
+        "\ntargets (<= 2.5x baseline in process and < 2 s, <= 3x as a process, --help < 0.3 s): "
         + ("met" if ok else "NOT met")
     )
 

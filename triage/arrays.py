@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: Up to this many values, a dict beats pandas' hashing, whose fixed cost is tens of microseconds.
 SMALL = 256
@@ -24,3 +25,17 @@ def distinct(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
         return np.array(order, dtype=np.intp), list(seen)
     inverse, uniques = pd.factorize(np.asarray(values, dtype=object))
     return inverse, list(uniques)
+
+
+#: pandas' own text type (Arrow strings, missing as NaN): what it infers for a column of Python strings.
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def labelled(codes: np.ndarray, labels: list[str]) -> pd.api.extensions.ExtensionArray:
+    """``labels[codes]`` as pandas text, built in Arrow (a take from a handful of labels).
+
+    Why: a worklist column of 100,000 labels from an object array is 100,000 Python strings for pandas
+    to copy into Arrow, ten times the cost of this; a dozen such columns were a tenth of triage's time.
+    """
+    taken = pa.array(labels, type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+    return pd.array(taken, dtype=TEXT)

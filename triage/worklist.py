@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from triage.alerts import ALERT_COLUMNS, add_alerts
+from triage.arrays import labelled
 from triage.authority import AUTHORITY_COLUMNS, add_authority
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
 from triage.columns import ColumnMatch, MappedExport, map_columns
@@ -116,18 +117,17 @@ def build_worklist(
         authorisation_expiry=day_numbers(apps["authorisation_expiry"]),
         as_of=float(day_numbers(pd.Series([pd.Timestamp(as_of)]))[0]),
     )
-    tier_names = np.array(
-        [tier_label(t) for t in policy.tiers] + ["not ordered by this policy"], dtype=object
-    )
+    tier_names = [tier_label(t) for t in policy.tiers] + ["not ordered by this policy"]
 
     out = apps
     out["priority"] = screening.band
     out["reasons"] = screening.reasons()
     out["missing_information"] = screening.missing_information()
     tiers = np.where(np.isinf(keys[:, 0]), len(policy.tiers), keys[:, 0]).astype(np.int64)
-    out["worklist_group"] = tier_names[tiers] if len(out) else []
+    out["worklist_group"] = labelled(tiers, tier_names)
     for flag in rules.criteria.inputs.flags:
-        out[flag] = np.select([out[flag] == YES, out[flag] == NO], ["yes", "no"], "")
+        answer = out[flag].to_numpy()
+        out[flag] = labelled(np.select([answer == YES, answer == NO], [0, 1], 2), ["yes", "no", ""])
     ranked = out.iloc[order(keys)].reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     rest = [c for c in ranked.columns if c not in LEADING_COLUMNS and c not in ("data_warnings", ROW)]

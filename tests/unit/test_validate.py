@@ -279,3 +279,13 @@ def test_two_digit_years_and_month_names_are_dates() -> None:
     )
     w = run(csv_bytes(rows)).worklist.sort_values("application_id")
     assert [d.isoformat()[:10] for d in w["received_date"]] == ["2026-03-01", "2026-03-02", "2026-03-03"]
+
+
+def test_neutralise_checks_each_cells_first_character_even_in_a_slice() -> None:
+    """Only a cell that *begins* with = + - @ tab or CR is prefixed (OWASP); a slice of a frame (Arrow
+    offsets not at zero), multi-byte letters and missing cells are read as the cells they are."""
+    df = pd.DataFrame({"a": ["=x", "é=", "", "-1", None, "ok", "\rz"], "n": range(7)}).iloc[1:]
+    out = neutralise(df)
+    assert out["a"].tolist() == ["é=", "", "'-1", "", "ok", "'\rz"]
+    assert out.index.tolist() == [1, 2, 3, 4, 5, 6]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5, 6]
