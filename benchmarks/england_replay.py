@@ -56,6 +56,14 @@ LABELS = {
     "closed_died": "died while waiting (about 50,000)",
 }
 SHARES = {"standard_completed_within_21_days_share", "urgent_share_of_received"}
+#: Model-only figures (no published counterpart), printed under each year's table.
+UNPUBLISHED = {
+    "unauthorised_person_days": "person-days deprived of liberty without authority",
+    "unauthorised_person_days_standard": "of which: standard requests (already deprived, from receipt)",
+    "unauthorised_person_days_urgent": "of which: urgent authorisations expired undecided",
+    "unauthorised_person_days_renewal": "of which: standing authorisations ended before the renewal",
+    "person_days_past_statutory_period": "person-days undecided past the statutory period (the old count)",
+}
 
 
 def cell(value: float, kpi: str) -> str:
@@ -91,6 +99,11 @@ def main() -> None:
                 )
                 shown = f"{cell(mean, kpi)} ({cell(low, kpi)}–{cell(high, kpi)})"
                 print(f"| {LABELS[kpi]} | {cell(target, kpi)} | {shown} | {error} |")
+            print("\n| not published (model only) | model: mean (95% CI) |")
+            print("|---|---:|")
+            for kpi, label in UNPUBLISHED.items():
+                mean, low, high = (float(summary.at[kpi, c]) for c in ("mean", "ci_low", "ci_high"))
+                print(f"| {label} | {cell(mean, kpi)} ({cell(low, kpi)}–{cell(high, kpi)}) |")
 
 
 if __name__ == "__main__":
