@@ -93,11 +93,15 @@ def main() -> None:
     )
     print(f"| process: python -c pass | {bare:.3f} | |")
     print(f"| process: dols-sim --help | {help_proc:.3f} | |")
-    ok = ours <= 2.5 * base and ours < 2.0 and ours_proc <= 3 * base_proc and help_proc < 0.3
-    print(
-        "\ntargets (<= 2.5x baseline in process and < 2 s, <= 3x as a process, --help < 0.3 s): "
-        + ("met" if ok else "NOT met")
-    )
+    targets = {
+        "in process <= 2.5x the baseline": max(ours, ours_plain) <= 2.5 * base,
+        "as a process <= 3x the baseline process": ours_proc <= 3 * base_proc,
+        "in process under 2 s (depends on the machine's speed that day)": ours < 2.0,
+        "dols-sim --help under 0.3 s": help_proc < 0.3,
+    }
+    print()
+    for name, met in targets.items():
+        print(f"target: {name}: {'met' if met else 'NOT met'}")
 
 
 def run(cmd: list[str]) -> None:
