@@ -234,7 +234,9 @@ def _arrow_table(text: str, header: list[str], sep: str, data_lines: int) -> pd.
     try:
         table = pa_csv.read_csv(
             io.BytesIO(text.encode("utf-8", "surrogatepass")),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            # One thread: Arrow's pool threads each reserve allocator memory, which a process under an
+            # address-space limit (tests/functional/test_budgets.py) cannot give; one thread is fast enough.
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=False),
             parse_options=pa_csv.ParseOptions(
                 delimiter=sep, newlines_in_values=False, invalid_row_handler=invalid
             ),
