@@ -28,7 +28,7 @@ def pandas_only(text: str, data_lines: int) -> tuple[object, np.ndarray] | None:
         text_export._arrow_table = fast  # type: ignore[assignment]
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_the_fast_reader_agrees_with_pandas_or_declines(body: str) -> None:
     text = "h1,h2,h3\n" + body
