@@ -49,6 +49,17 @@ def triage(
             help="Write the rows outside the DoLS (under 18) and the route for each here (.csv or .xlsx)."
         ),
     ] = None,
+    in_hand: Annotated[
+        Path | None,
+        typer.Option(
+            "--in-hand",
+            help="Write the work in hand (with an assessor or awaiting sign-off) here (.csv or .xlsx).",
+        ),
+    ] = None,
+    caseload: Annotated[
+        Path | None,
+        typer.Option(help="Write each assessor's caseload of the work in hand here (.csv or .xlsx)."),
+    ] = None,
     criteria: Annotated[Path | None, typer.Option(help="Your own screening criteria TOML.")] = None,
     timescales: Annotated[Path | None, typer.Option(help="Your own statutory timescales TOML.")] = None,
     policies: Annotated[
@@ -81,7 +92,13 @@ def triage(
         write_table(result.rejects, rejects, "rejects")
     if outside:
         write_table(result.outside_scope, outside, "outside the DoLS")
-    if not len(result.worklist):
+    if in_hand:
+        write_table(result.in_hand, in_hand, "in hand")
+    if caseload:
+        from triage.in_hand import caseload as caseload_of
+
+        write_table(caseload_of(result.in_hand), caseload, "caseload")
+    if not len(result.worklist) and not len(result.in_hand):
         where = f"see {rejects}" if rejects else "add --rejects FILE to see why"
         raise DolsSimError(f"{nothing_accepted(summary, result.source_name)}; {where}")
     if out:
@@ -90,6 +107,11 @@ def triage(
     print_summary(console, summary, result.as_of, rules)
     if out:
         console.print(f"Worklist: {len(result.worklist):,} rows -> {out}")
+    if len(result.in_hand):
+        where = (
+            f"-> {in_hand}" if in_hand else "(add --in-hand FILE for the list, --caseload FILE by assessor)"
+        )
+        console.print(f"Work in hand: {len(result.in_hand):,} rows {where}")
     if len(result.outside_scope):
         where = f"-> {outside}" if outside else "(add --outside FILE for the list and the route)"
         console.print(f"Outside the DoLS (under 18): {len(result.outside_scope):,} rows {where}")
@@ -108,9 +130,16 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
     console.print(reading(s))
     console.print(
         f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {plural(s.rows_in, 'row')} in, "
-        f"{number(s.accepted, 0)} on the worklist, {number(s.outside_scope, 0)} outside the DoLS "
-        f"(under 18), {number(s.rejected, 0)} refused"
+        f"{number(s.accepted, 0)} on the worklist, "
+        + (f"{number(s.in_hand, 0)} in hand, " if s.in_hand else "")
+        + f"{number(s.outside_scope, 0)} outside the DoLS (under 18), {number(s.rejected, 0)} refused"
     )
+    if s.in_hand:
+        stages = ", ".join(f"{label} {number(n, 0)}" for label, n in s.in_hand_by_stage.items())
+        console.print(
+            f"Work in hand (not ranked; counted below): {stages}; past statutory deadline "
+            f"{number(s.in_hand_breached, 0)}; held by {plural(s.assessors, 'assessor')}"
+        )
     console.print(
         f"Past statutory deadline: [bold red]{number(s.breached, 0)}[/bold red] · urgent expiring within "
         f"{plural(rules.timescales.alerts.urgent_expiring_within_days, 'day')}: "

@@ -15,6 +15,7 @@ from presentation.formats import dates_as_text, number, plural, reading
 from triage.alerts import without_authority
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
+from triage.in_hand import IN_HAND_COLUMNS, caseload
 from triage.mapping import ExportMapping, default_mapping, mapping_from_text
 from triage.summary import COLUMN_LABELS, TriageSummary, nothing_accepted, summarise, urgent_expiring_within
 from triage.validate import parse_as_of
@@ -120,22 +121,29 @@ def triage_tab() -> None:
     result = triage_cached(data, name, as_of, columns, mapping_text, export)
     all_bands = rules().criteria.all_bands
     summary = summarise(result, all_bands)
-    if not summary.accepted:
+    if not summary.accepted and not summary.in_hand:
         st.error(nothing_on_the_worklist(summary, name))
         st.caption(rows_accounted(summary))
         outside_the_dols(result)
         if summary.rejected:
             st.dataframe(result.rejects, hide_index=True, key="rejects_table")
         return
-    st.session_state["worklist"] = result.worklist
+    # Work in hand is open too: a simulation starts from every open request, and every alert covers it.
+    st.session_state["worklist"] = result.open_requests
     st.session_state["worklist_as_of"] = as_of
     w = result.worklist
-    expiring = urgent_expiring_within(w, alert_days)
+    open_requests = result.open_requests
+    expiring = urgent_expiring_within(open_requests, alert_days)
 
     st.caption(reading(summary))
     st.caption(rows_accounted(summary))
     m = st.columns(6)
-    m[0].metric("On the worklist", number(summary.accepted, 0))
+    m[0].metric(
+        "On the worklist",
+        number(summary.accepted, 0),
+        help="Awaiting allocation, ranked. Work in hand is listed apart"
+        + (f" ({summary.in_hand:,} requests)." if summary.in_hand else "."),
+    )
     m[1].metric("Outside the DoLS (under 18)", number(summary.outside_scope, 0))
     m[2].metric("Refused rows", number(summary.rejected, 0))
     m[3].metric("Past statutory deadline", number(summary.breached, 0))
@@ -156,6 +164,12 @@ def triage_tab() -> None:
         )
     if summary.rejected:
         st.info(f"Refused: {plural(summary.rejected, 'row')} (see 'Refused rows' below for why).")
+    if summary.in_hand:
+        stages = ", ".join(f"{label} {n:,}" for label, n in summary.in_hand_by_stage.items())
+        st.info(
+            f"Work in hand: {plural(summary.in_hand, 'request')} ({stages}), not ranked for allocation but "
+            "in every count above (see 'Work in hand' below, with each assessor's caseload)."
+        )
     screening_and_column_warnings(summary)
 
     st.markdown("#### Next 10 to work")
@@ -175,9 +189,9 @@ def triage_tab() -> None:
 
     st.markdown("#### Charts")
     c1, c2 = st.columns(2)
-    c1.altair_chart(charts.open_by_band_and_wait(w, all_bands), width="stretch")
-    c2.altair_chart(charts.deadlines_ahead(w, as_of, all_bands), width="stretch")
-    st.altair_chart(charts.band_mix(w, all_bands), width="stretch")
+    c1.altair_chart(charts.open_by_band_and_wait(open_requests, all_bands), width="stretch")
+    c2.altair_chart(charts.deadlines_ahead(open_requests, as_of, all_bands), width="stretch")
+    st.altair_chart(charts.band_mix(open_requests, all_bands), width="stretch")
 
     alerts_cols = [
         "rank", "application_id", "priority", "urgent_expiry", "days_to_deadline", "extension_due",
@@ -191,9 +205,10 @@ def triage_tab() -> None:
             column_config={"urgent_expiry": DATE_COLUMN},
         )
 
-    alert_lists(w, as_of)
-    review_requests(w)
+    alert_lists(open_requests, as_of)
+    review_requests(open_requests)
     worklist_filters(w, all_bands)
+    work_in_hand(result)
     equity_tables(summary)
     outside_the_dols(result)
 
@@ -342,10 +357,12 @@ def decisions_due_message(summary: TriageSummary) -> None:
 
 
 def rows_accounted(summary: TriageSummary) -> str:
-    """Every row of the file is somewhere: on the worklist, outside the DoLS, or refused."""
+    """Every row of the file is somewhere: on the worklist, in hand, outside the DoLS, or refused."""
+    in_hand = f" + {number(summary.in_hand, 0)} in hand" if summary.in_hand else ""
     return (
-        f"{number(summary.accepted, 0)} on the worklist + {number(summary.outside_scope, 0)} outside the "
-        f"DoLS (under 18) + {number(summary.rejected, 0)} refused = {plural(summary.rows_in, 'row')} in"
+        f"{number(summary.accepted, 0)} on the worklist{in_hand} + {number(summary.outside_scope, 0)} "
+        f"outside the DoLS (under 18) + {number(summary.rejected, 0)} refused = "
+        f"{plural(summary.rows_in, 'row')} in"
     )
 
 
@@ -355,6 +372,36 @@ def nothing_on_the_worklist(summary: TriageSummary, name: str) -> str:
     return (
         f"{name}: no row is on the worklist: {plural(summary.outside_scope, 'row')} outside the DoLS "
         f"(under 18), {plural(summary.rejected, 'row')} refused (see below)"
+    )
+
+
+def work_in_hand(result: TriageResult) -> None:
+    """Requests already with an assessor or awaiting sign-off: their own table and each caseload."""
+    held = result.in_hand
+    st.markdown(f"#### Work in hand: {len(held):,}")
+    if not len(held):
+        st.caption(
+            "None: every open request awaits allocation (an export with a status column, e.g. 'Case "
+            "Status', and 'Allocated To' shows the requests already with an assessor here)."
+        )
+        return
+    st.caption(
+        "With a best interests assessor, a mental health assessor or awaiting sign-off: not ranked for "
+        "allocation, on the same statutory clock. Days in stage count from the status date."
+    )
+    st.dataframe(dates_as_text(held[IN_HAND_COLUMNS]), hide_index=True, key="in_hand_table")
+    st.markdown("##### Caseload by assessor")
+    st.dataframe(caseload(held), hide_index=True, key="caseload_table")
+    d = st.columns(2)
+    d[0].download_button(
+        "Work in hand (CSV)", partial(to_csv_bytes, held), "in_hand.csv", "text/csv", key="in_hand_download"
+    )
+    d[1].download_button(
+        "Caseload (CSV)",
+        partial(to_csv_bytes, caseload(held)),
+        "caseload.csv",
+        "text/csv",
+        key="caseload_download",
     )
 
 
@@ -455,5 +502,5 @@ def without_authority_listing(w: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """The library's list (longest first), with whether "already deprived" rests on the setting's
     default and whether the authorisation had ended before the request arrived."""
     gone = without_authority(w, as_of)
-    extra = w[["rank", "already_deprived_assumed", "authority_ended_before_request"]]
-    return gone.merge(extra, on="rank", how="left", validate="one_to_one")
+    extra = w[["application_id", "already_deprived_assumed", "authority_ended_before_request"]]
+    return gone.merge(extra, on="application_id", how="left", validate="one_to_one")

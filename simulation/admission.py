@@ -77,6 +77,12 @@ def _check_names(scenario: Scenario, rules: triage.Rules) -> None:
             )
 
 
+def _beside(name: str, base_dir: Path | None) -> Path:
+    """A file named in a scenario, relative to the scenario file's folder."""
+    path = Path(name)
+    return base_dir / path if not path.is_absolute() and base_dir is not None else path
+
+
 def admit(
     scenario: Scenario,
     rules: triage.Rules | None = None,
@@ -114,10 +120,11 @@ def admit(
                 "initial_backlog.worklist: not used here; upload the export on the Triage tab "
                 "and tick 'Start from today's worklist'"
             )
-        path = Path(name)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        initial_worklist = read_worklist(path)
+        initial_worklist = read_worklist(_beside(name, base_dir))
+        held = scenario.initial_backlog.in_hand
+        if held is not None:  # work in hand: open requests too (triage --in-hand)
+            in_hand = read_worklist(_beside(held, base_dir))
+            initial_worklist = pd.concat([initial_worklist, in_hand], ignore_index=True)
     reviews = 0
     if initial_worklist is not None:  # Part 8 reviews are not requests the model simulates
         initial_worklist, reviews = without_reviews(initial_worklist)

@@ -232,6 +232,10 @@ class InitialBacklog(_Model):
     age_profile: Annotated[list[AgeBand], Field(max_length=100)] = [AgeBand(up_to_days=21, share=1.0)]
     #: A triage worklist file (CSV or XLSX) to simulate forward from; relative to the scenario file.
     worklist: Annotated[str, Field(max_length=4096)] | None = None
+    #: The work in hand written beside it (``dols-sim triage --in-hand FILE``): open requests too, read
+    #: with the worklist so the run starts from every open request, as the page does. (The model does not
+    #: yet start them in their stage: they wait in the queue like the rest.)
+    in_hand: Annotated[str, Field(max_length=4096)] | None = None
     #: Standard authorisations in force on the start date: each comes back as a renewal request.
     authorisations_in_force: Annotated[int, Field(ge=0, le=MAX_OPEN)] = 0
 
@@ -239,6 +243,8 @@ class InitialBacklog(_Model):
     def _profile(self) -> InitialBacklog:
         if self.worklist is not None and self.size > 0:
             raise ValueError("give either size (a generated backlog) or worklist (a file), not both")
+        if self.in_hand is not None and self.worklist is None:
+            raise ValueError("in_hand: read with a worklist; give worklist too")
         if not self.age_profile:
             raise ValueError("age_profile: needs at least one band")
         edges = [b.up_to_days for b in self.age_profile]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from triage.alerts import AlertCounts, count_alerts
 from triage.authority import URGENT_IN_FORCE
+from triage.in_hand import STAGE_LABELS
 from triage.ingest import ReadFacts
 from triage.vocabulary import REVIEW
 from triage.worklist import TriageResult
@@ -54,6 +55,12 @@ class TriageSummary:
     reviews: int = 0
     #: screening answers given as "N/A" or the like, read as not known
     not_applicable_answers: int = 0
+    #: work in hand (with an assessor or awaiting sign-off): not ranked, but in every count above
+    in_hand: int = 0
+    in_hand_by_stage: dict[str, int] = field(default_factory=dict)
+    in_hand_breached: int = 0
+    #: how many assessors hold the work in hand (names are not counts: never printed)
+    assessors: int = 0
 
 
 def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -97,7 +104,7 @@ def unscreened_for_absent(worklist: pd.DataFrame, absent: tuple[str, ...], band:
 def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSummary:
     """Summary tables of a triage result. ``bands`` (highest first, as in the criteria file, then the
     no-criterion band) orders the band table, and its first is what ``high_priority`` counts."""
-    w = result.worklist
+    w = result.open_requests  # counts cover work in hand too: it is open, on the same clock
     top = bands[0] if bands else "high"
     no_band = bands[-1] if bands else "unscreened"
     rejects = result.rejects
@@ -109,8 +116,12 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
     rejects_by_column = columns.value_counts().rename_axis("column").reset_index(name="rows")
     return TriageSummary(
         rows_in=result.rows_in,
-        accepted=len(w),
+        accepted=len(result.worklist),
         rejected=len(rejects),
+        in_hand=len(result.in_hand),
+        in_hand_by_stage=_in_hand_by_stage(result.in_hand),
+        in_hand_breached=int(result.in_hand["breached"].sum()) if len(result.in_hand) else 0,
+        assessors=_assessors(result.in_hand),
         outside_scope=len(result.outside_scope),
         reviews=int(w["request_type"].eq(REVIEW).sum()),
         not_applicable_answers=result.not_applicable_answers,
@@ -129,6 +140,20 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
         unscreened_for_absent_columns=unscreened_for_absent(w, result.absent_screening_columns, no_band),
         column_warnings=tuple(result.columns.warnings()),
     )
+
+
+def _assessors(in_hand: pd.DataFrame) -> int:
+    if not len(in_hand):
+        return 0
+    named = in_hand["assessor"].astype(str).str.strip()
+    return int(named[named.ne("")].nunique())
+
+
+def _in_hand_by_stage(in_hand: pd.DataFrame) -> dict[str, int]:
+    if not len(in_hand):
+        return {}
+    counts = in_hand["stage"].value_counts()
+    return {label: int(counts.get(label, 0)) for label in STAGE_LABELS.values()}
 
 
 def nothing_accepted(s: TriageSummary, name: str) -> str:

@@ -30,6 +30,7 @@ from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct,
 from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
 from triage.vocabulary import (
+    AWAITING_ALLOCATION,
     CATEGORICAL_FIELDS,
     CONTRACT_COLUMNS,
     DATE_COLUMNS,
@@ -278,17 +279,27 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     )
 
     # -- non-fatal: support reason and screening answers
-    reason = _coded(text("primary_support_reason"), mapping, "primary_support_reason")
-    odd_reason = reason.isna()
-    if odd_reason.any():
+    def coded_or(col: str, default: str, why: str) -> pd.Series:
+        """The column's codes; a blank cell is ``default``, and so is an unknown spelling, warned of."""
+        values = _coded(text(col), mapping, col)
+        odd = values.isna()
+        if odd.any():
+            warnings.add(odd, (f"{col} '{_show(v)}': {why}" for v in text(col)[odd]))
+        return values.where(values.ne("") & ~odd, default)
+
+    reason = coded_or("primary_support_reason", UNKNOWN_REASON, "not a known reason, counted as unknown")
+
+    # -- work in hand: where the request is, since when, who holds it (issue 20)
+    status = coded_or("status", AWAITING_ALLOCATION, "not a known stage, so treated as awaiting allocation")
+    status_date = dates["status_date"]
+    status_text = text("status_date")
+    refuse(status_date > as_of_ts, "status_date", status_text, f"after the as-of date {as_of.isoformat()}")
+    early = status_date.notna() & received.notna() & (status_date < received)
+    if early.any():
         warnings.add(
-            odd_reason,
-            (
-                f"primary_support_reason '{_show(v)}': not a known reason, counted as unknown"
-                for v in text("primary_support_reason")[odd_reason]
-            ),
+            early,
+            (f"status_date '{_show(v)}': before the request was received" for v in status_text[early]),
         )
-    reason = reason.where(reason.ne("") & ~odd_reason, UNKNOWN_REASON)
 
     yes_no = mapping.coder(YES_NO)
 
@@ -359,6 +370,10 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
             "age": age.where(~not_number).to_numpy()[keep],
             "primary_support_reason": reason.to_numpy()[keep],
             **{col: codes[keep] for col, codes in flags.items()},
+            "person_id": text("person_id").to_numpy()[keep],
+            "status": status.to_numpy()[keep],
+            "status_date": status_date.to_numpy()[keep],
+            "assessor": text("assessor").to_numpy()[keep],
         }
     )
     # Columns are added in one step, not one by one: a 5,000-column export stays linear.

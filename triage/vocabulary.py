@@ -39,6 +39,10 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "challenge_raised",
     "completed_date",
     "outcome",
+    "person_id",
+    "status",
+    "status_date",
+    "assessor",
 )
 #: The contract's date columns.
 DATE_COLUMNS: tuple[str, ...] = (
@@ -46,6 +50,7 @@ DATE_COLUMNS: tuple[str, ...] = (
     "urgent_start",
     "current_authorisation_expiry",
     "completed_date",
+    "status_date",
 )
 #: Without these a file cannot be triaged at all: it is refused whole, naming what is missing.
 REQUIRED_COLUMNS: tuple[str, ...] = ("application_id", "received_date", "setting", "request_type")
@@ -74,9 +79,23 @@ SUPPORT_REASONS: tuple[str, ...] = (
 #: What the worklist says when the export gave no (or an unrecognised) support reason.
 UNKNOWN_REASON = "unknown"
 
+#: ``status``: where an open request is in the team's work (issue 20). Only what awaits allocation is
+#: ranked on the worklist; the rest are work in hand, with their own table and each assessor's caseload.
+#: A blank status means awaiting allocation (an export without the column is all awaiting allocation).
+AWAITING_ALLOCATION = "awaiting_allocation"
+STATUSES: tuple[str, ...] = (
+    AWAITING_ALLOCATION,
+    "with_best_interests_assessor",
+    "with_mental_health_assessor",
+    "awaiting_sign_off",
+)
+#: The stages of work in hand, in the order a request passes through them.
+IN_HAND_STATUSES: tuple[str, ...] = STATUSES[1:]
+
 #: Categorical input fields a screening criterion may test, with their allowed values.
 CATEGORICAL_FIELDS: dict[str, frozenset[str]] = {
     "request_type": frozenset(WORKLIST_REQUEST_TYPES),
     "setting": frozenset(SETTINGS),
     "primary_support_reason": frozenset(SUPPORT_REASONS),
+    "status": frozenset(STATUSES),
 }

@@ -19,6 +19,7 @@ from triage.arrays import labelled
 from triage.authority import AUTHORITY_COLUMNS, add_authority
 from triage.clock import CLOCK_COLUMNS, apply_clock, day_numbers
 from triage.columns import ColumnMatch, MappedExport, map_columns
+from triage.in_hand import in_hand_table, is_in_hand
 from triage.ingest import ROW, RawExport, ReadFacts, read_export
 from triage.mapping import ExportMapping
 from triage.policy import order, sort_keys
@@ -70,11 +71,21 @@ class TriageResult:
     outside_scope: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: screening answers given as "N/A" (or the like), read as not known
     not_applicable_answers: int = 0
+    #: open requests already with an assessor or awaiting sign-off (:mod:`triage.in_hand`): not ranked
+    in_hand: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def rows_accounted(self) -> int:
-        """Worklist + outside the DoLS + rejects: always ``rows_in``."""
-        return len(self.worklist) + len(self.outside_scope) + len(self.rejects)
+        """Worklist + work in hand + outside the DoLS + rejects: always ``rows_in``."""
+        return len(self.worklist) + len(self.in_hand) + len(self.outside_scope) + len(self.rejects)
+
+    @property
+    def open_requests(self) -> pd.DataFrame:
+        """Every open request, ranked or in hand: what the summary counts and a simulation starts from."""
+        if not len(self.in_hand):
+            return self.worklist
+        held = self.in_hand.drop(columns=["stage", "days_in_stage"])
+        return pd.concat([self.worklist, held], ignore_index=True).reindex(columns=self.worklist.columns)
 
 
 def build_worklist(
@@ -129,11 +140,15 @@ def build_worklist(
         answer = out[flag].to_numpy()
         out[flag] = labelled(np.select([answer == YES, answer == NO], [0, 1], 2), ["yes", "no", ""])
     ranked = out.iloc[order(keys)].reset_index(drop=True)
+    held = is_in_hand(ranked["status"])  # work in hand: its own table, not ranked for allocation
+    in_hand = ranked[held].reset_index(drop=True)
+    ranked = ranked[~held].reset_index(drop=True)
     ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
     rest = [c for c in ranked.columns if c not in LEADING_COLUMNS and c not in ("data_warnings", ROW)]
     worklist = ranked[[*LEADING_COLUMNS, *rest, "data_warnings", ROW]]
     return TriageResult(
         worklist=worklist,
+        in_hand=in_hand_table(in_hand[[c for c in worklist.columns if c != "rank"]], as_of),
         rejects=checked.rejects,
         as_of=as_of,
         rows_in=export.rows_in,

@@ -144,6 +144,38 @@ def test_outside_the_dols_and_reviews_are_listed_apart(page: AppTest) -> None:
     assert not any(c.startswith("None: no review requests") for c in captions(page))
 
 
+def test_work_in_hand_and_caseloads_are_shown_apart_from_the_ranking(page: AppTest) -> None:
+    """Issue 20: a request already with an assessor is not ranked for allocation; it has its own table,
+    each assessor's caseload, and downloads; the counts above cover it; every row is accounted for."""
+    from tests.conftest import csv_bytes, make_rows
+
+    data = csv_bytes(
+        make_rows(
+            {},
+            {"status": "Allocated to BIA", "status_date": "2026-11-10", "assessor": "Sam"},
+            {"status": "Awaiting Sign Off", "status_date": "2026-11-20", "assessor": "Sam"},
+            {"status": "With MHA", "status_date": "2026-11-19", "assessor": "Ali"},
+        )
+    )
+    page.file_uploader(key="upload").set_value(("in_hand.csv", data, "text/csv")).run()
+    page.text_input(key="as_of").set_value("2026-11-23").run()
+    assert not page.exception, page.exception
+    result = build_worklist(data, date(2026, 11, 23), filename="in_hand.csv")
+    held = frame(page, "stage", "days_in_stage")
+    assert list(held["application_id"]) == ["A2", "A4", "A3"] == list(result.in_hand["application_id"])
+    assert list(held["days_in_stage"]) == [13, 4, 3]
+    load = frame(page, "assessor", "cases")
+    assert dict(zip(load["assessor"], load["cases"], strict=True)) == {"Sam": 2, "Ali": 1}
+    assert metric(page, "On the worklist") == "1"
+    assert metric(page, "Past statutory deadline") == f"{summarise(result).breached:,}" == "4"
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert {"Work in hand (CSV)", "Caseload (CSV)"} <= set(labels)
+    assert (
+        "1 on the worklist + 3 in hand + 0 outside the DoLS (under 18) + 0 refused = 4 rows in"
+        in captions(page)
+    )
+
+
 def test_the_example_has_no_reviews_and_says_so(page: AppTest) -> None:
     assert summarise(build_worklist(EXAMPLE, date(2026, 11, 23))).reviews == 0
     assert "None: no review requests on the worklist." in captions(page)
