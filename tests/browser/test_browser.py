@@ -278,3 +278,35 @@ def test_options_tab_finds_the_cheapest_option_in_one_action(page: Page) -> None
     heat.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "options.png"), full_page=False)
+
+
+def test_work_in_hand_and_caseloads_in_the_browser(page: Page) -> None:
+    """Issue 20: an export with a case system's status and worker columns: what is with an assessor or
+    awaiting sign-off is listed apart, with each assessor's caseload, and can be downloaded."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data = (
+        b"Request ID,Date Received,Placement Type,Request Type,Case Status,Date Allocated,Allocated To\n"
+        b"R1,01/11/26,Nursing Home,Standard Authorisation,Unallocated,,\n"
+        b"R2,01/10/26,Nursing Home,Standard Authorisation,Allocated to BIA,10/11/26,Sam Jones\n"
+        b"R3,15/11/26,Ward,Standard Authorisation,Awaiting Sign-Off,20/11/26,Sam Jones\n"
+        b"R4,18/11/26,Residential Home,Standard Authorisation,With MHA,19/11/26,Ali Khan\n"
+    )
+    uploader = page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]')
+    uploader.set_input_files({"name": "in_hand.csv", "mimeType": "text/csv", "buffer": data})
+    as_of = page.get_by_role("textbox", name="As of")
+    as_of.fill("2026-11-23")
+    as_of.press("Enter")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("1", timeout=SLOW)
+    heading = page.get_by_text("Work in hand: 3", exact=True)
+    expect(heading).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Caseload by assessor")).to_be_visible()
+    expect(page.get_by_text("1 on the worklist + 3 in hand + 0 outside the DoLS")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    heading.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "in_hand.png"), full_page=False)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Caseload (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1].startswith('"Sam Jones",1,0,1,2,1,')
