@@ -60,6 +60,16 @@ def triage(
         Path | None,
         typer.Option(help="Write each assessor's caseload of the work in hand here (.csv or .xlsx)."),
     ] = None,
+    authorisations: Annotated[
+        Path | None,
+        typer.Option(help="The register of authorisations in force (.csv or .xlsx), joined by person_id."),
+    ] = None,
+    register_out: Annotated[
+        Path | None, typer.Option(help="Write the register with its alerts here (.csv or .xlsx).")
+    ] = None,
+    register_rejects: Annotated[
+        Path | None, typer.Option(help="Write the register's refused rows and why here (.csv or .xlsx).")
+    ] = None,
     criteria: Annotated[Path | None, typer.Option(help="Your own screening criteria TOML.")] = None,
     timescales: Annotated[Path | None, typer.Option(help="Your own statutory timescales TOML.")] = None,
     policies: Annotated[
@@ -87,7 +97,18 @@ def triage(
     rules = load_rules(timescales=timescales, criteria=criteria, policies=policies)
     mapping = load_mapping(columns, rules.criteria.inputs.flags)
     result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy, mapping=mapping)
-    summary = summarise(result, rules.criteria.all_bands)
+    register = None
+    if authorisations is not None:
+        from triage.register import build_register
+
+        register = build_register(authorisations, result.as_of, result.open_requests, rules, mapping=mapping)
+        if register_out:
+            write_table(register.register, register_out, "register")
+        if register_rejects:
+            write_table(register.rejects, register_rejects, "register rejects")
+    elif register_out or register_rejects:
+        raise DolsSimError("--register-out and --register-rejects need --authorisations FILE")
+    summary = summarise(result, rules.criteria.all_bands, register)
     if rejects:
         write_table(result.rejects, rejects, "rejects")
     if outside:
@@ -147,13 +168,35 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
         f"[bold]{number(s.extension_due, 0)}[/bold]"
     )
     a = s.alerts
+    register_ended = (
+        f"; authorisation ended with no further request {number(s.register_counts['ended_no_request'], 0)}"
+        if s.register_counts
+        else ""
+    )
     console.print(
-        f"Deprived of liberty without authority: [bold red]{number(a.without_authority, 0)}[/bold red] "
+        f"Deprived of liberty without authority: [bold red]{number(s.without_authority_total, 0)}[/bold red] "
         f"(standard request, already deprived {number(a.without_authority_standard, 0)}, of which "
         f"{number(a.without_authority_assumed, 0)} on the setting's default; urgent authorisation ended "
         f"{number(a.without_authority_urgent, 0)}; standing authorisation ended "
-        f"{number(a.without_authority_renewal, 0)})"
+        f"{number(a.without_authority_renewal, 0)}{register_ended})"
     )
+    if s.register_counts:
+        from triage.register import REGISTER_ALERT_LABELS
+
+        listed = " · ".join(
+            f"{REGISTER_ALERT_LABELS[k]}: [bold]{number(v, 0)}[/bold]"
+            for k, v in s.register_counts.items()
+            if k != "ended_no_request"
+        )
+        console.print(
+            f"Register of authorisations: {number(s.register_rows, 0)} in the register, "
+            f"{number(s.register_rejected, 0)} refused · {listed}"
+        )
+        if s.unmatched_further_requests:
+            console.print(
+                f"[yellow]Warning[/yellow]: {plural(s.unmatched_further_requests, 'renewal or review')} "
+                "with a person reference in no authorisation of the register"
+            )
     console.print(
         f"Last lawful day today: [bold red]{number(a.last_lawful_day_today, 0)}[/bold red], tomorrow: "
         f"[bold]{number(a.last_lawful_day_tomorrow, 0)}[/bold] · urgent on its final day, already "

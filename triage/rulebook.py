@@ -82,6 +82,17 @@ class AuthorityDefaults(_Frozen):
         return self
 
 
+class RegisterRules(_Frozen):
+    """The register of authorisations in force (issue 20): when its duties fall due."""
+
+    #: An authorisation ending within this many days with no further request received is alerted.
+    ending_within_days: NonNegativeInt = 28
+    #: No relevant person's representative appointed this many days after the authorisation began.
+    rpr_appoint_within_days: NonNegativeInt = 7
+    #: A suspended authorisation ceases after this many days (Sch A1 Part 6).
+    suspension_ceases_after_days: PositiveInt = 28
+
+
 class Timescales(_Frozen):
     """The statutory clock (the law's timescales; see the comments in rules/timescales.toml)."""
 
@@ -92,6 +103,7 @@ class Timescales(_Frozen):
     standard_authorisation: StandardAuthorisation = StandardAuthorisation()
     alerts: Alerts = Alerts()
     authority: AuthorityDefaults = AuthorityDefaults()
+    authorisations_register: RegisterRules = Field(default=RegisterRules(), alias="register")
 
 
 # ---- screening criteria --------------------------------------------------------------------------------

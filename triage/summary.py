@@ -13,6 +13,7 @@ from triage.alerts import AlertCounts, count_alerts
 from triage.authority import URGENT_IN_FORCE
 from triage.in_hand import STAGE_LABELS
 from triage.ingest import ReadFacts
+from triage.register import RegisterResult
 from triage.vocabulary import REVIEW
 from triage.worklist import TriageResult
 
@@ -61,6 +62,17 @@ class TriageSummary:
     in_hand_breached: int = 0
     #: how many assessors hold the work in hand (names are not counts: never printed)
     assessors: int = 0
+    #: the register of authorisations in force, when one was given: each alert's count, rows, refused
+    register_counts: dict[str, int] = field(default_factory=dict)
+    register_rows: int = 0
+    register_rejected: int = 0
+    #: renewals and reviews whose person reference is in no authorisation of the register
+    unmatched_further_requests: int = 0
+
+    @property
+    def without_authority_total(self) -> int:
+        """Requests without authority, and authorisations that ended with no further request."""
+        return self.alerts.without_authority + self.register_counts.get("ended_no_request", 0)
 
 
 def _group(worklist: pd.DataFrame, key: str, top_band: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -101,7 +113,9 @@ def unscreened_for_absent(worklist: pd.DataFrame, absent: tuple[str, ...], band:
     return int(missing.map(lambda fields: not set(absent).isdisjoint(fields)).sum())
 
 
-def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSummary:
+def summarise(
+    result: TriageResult, bands: list[str] | None = None, register: RegisterResult | None = None
+) -> TriageSummary:
     """Summary tables of a triage result. ``bands`` (highest first, as in the criteria file, then the
     no-criterion band) orders the band table, and its first is what ``high_priority`` counts."""
     w = result.open_requests  # counts cover work in hand too: it is open, on the same clock
@@ -139,6 +153,10 @@ def summarise(result: TriageResult, bands: list[str] | None = None) -> TriageSum
         absent_screening_columns=result.absent_screening_columns,
         unscreened_for_absent_columns=unscreened_for_absent(w, result.absent_screening_columns, no_band),
         column_warnings=tuple(result.columns.warnings()),
+        register_counts=dict(register.counts) if register else {},
+        register_rows=len(register.register) if register else 0,
+        register_rejected=len(register.rejects) if register else 0,
+        unmatched_further_requests=register.unmatched_further_requests if register else 0,
     )
 
 
