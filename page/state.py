@@ -25,6 +25,8 @@ from simulation.scenario import Scenario
 from triage.columns import MappedExport
 from triage.errors import DolsSimError
 from triage.ingest import RawExport, read_export
+from triage.mapping import ExportMapping
+from triage.register import RegisterResult, build_register
 from triage.rulebook import Rules, load_rules
 from triage.worklist import TriageResult, build_worklist
 
@@ -105,6 +107,21 @@ def triage_cached(
     """Cached in memory on (file bytes, name, date, the columns chosen, the mapping file uploaded):
     changing a filter does not re-run the triage. ``_export`` is that file read with those choices."""
     return build_worklist(_export, as_of, rules())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def register_cached(
+    data: bytes,
+    filename: str,
+    as_of: date,
+    open_key: str,
+    mapping_text: str,
+    _open: pd.DataFrame,
+    _mapping: ExportMapping,
+) -> RegisterResult:
+    """The register read and alerted, cached in memory on (file bytes, name, date, the open requests'
+    digest, the mapping file): a filter change does not re-read it. Never written to disk."""
+    return build_register(data, as_of, _open, rules(), filename=filename, mapping=_mapping)
 
 
 def worklist_fingerprint(worklist: pd.DataFrame) -> str:

@@ -9,7 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from page.mapping_step import mapping_step
-from page.state import EXAMPLE, EXAMPLE_AS_OF, read_cached, rules, triage_cached
+from page.state import (
+    EXAMPLE,
+    EXAMPLE_AS_OF,
+    read_cached,
+    register_cached,
+    rules,
+    triage_cached,
+    worklist_fingerprint,
+)
 from presentation import charts
 from presentation.formats import dates_as_text, number, plural, reading
 from triage.alerts import without_authority
@@ -17,6 +25,7 @@ from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.in_hand import IN_HAND_COLUMNS, caseload
 from triage.mapping import ExportMapping, default_mapping, mapping_from_text
+from triage.register import REGISTER_ALERT_LABELS, RegisterResult
 from triage.summary import COLUMN_LABELS, TriageSummary, nothing_accepted, summarise, urgent_expiring_within
 from triage.validate import parse_as_of
 from triage.vocabulary import REVIEW
@@ -84,6 +93,12 @@ def triage_tab() -> None:
         data, name, default_as_of = _source()
     with u2:
         base, mapping_text = _mapping()
+    register_upload = st.file_uploader(
+        "Register of authorisations in force (CSV, tab-separated text or XLSX, optional): joined with the "
+        "export by person_id; processed in memory only, never saved",
+        type=["csv", "txt", "tsv", "xlsx"],
+        key="register_upload",
+    )
     c1, c2 = st.columns(2)
     # A text field, not a date picker: it takes effect on Enter (a picker only on leaving the field).
     typed = c1.text_input(
@@ -120,7 +135,21 @@ def triage_tab() -> None:
     columns = tuple(sorted(export.columns.used.items()))
     result = triage_cached(data, name, as_of, columns, mapping_text, export)
     all_bands = rules().criteria.all_bands
-    summary = summarise(result, all_bands)
+    register = None
+    if register_upload is not None:
+        try:
+            register = register_cached(
+                register_upload.getvalue(),
+                register_upload.name,
+                as_of,
+                worklist_fingerprint(result.open_requests),
+                mapping_text,
+                result.open_requests,
+                base,
+            )
+        except DolsSimError as exc:
+            st.error(f"The register cannot be used: {exc}")
+    summary = summarise(result, all_bands, register)
     if not summary.accepted and not summary.in_hand:
         st.error(nothing_on_the_worklist(summary, name))
         st.caption(rows_accounted(summary))
@@ -209,6 +238,8 @@ def triage_tab() -> None:
     review_requests(open_requests)
     worklist_filters(w, all_bands)
     work_in_hand(result)
+    if register is not None:
+        authorisations_register(register, summary)
     equity_tables(summary)
     outside_the_dols(result)
 
@@ -288,7 +319,18 @@ def alert_metrics(summary: TriageSummary) -> None:
     a = summary.alerts
     window = rules().timescales.alerts.renewal_authorisation_ending_within_days
     m = st.columns(5)
-    m[0].metric("Deprived of liberty without authority", number(a.without_authority, 0))
+    m[0].metric(
+        "Deprived of liberty without authority",
+        number(summary.without_authority_total, 0),
+        help="Requests without authority"
+        + (
+            f", and {summary.register_counts['ended_no_request']:,} authorisations of the register that "
+            "ended with no further request"
+            if summary.register_counts
+            else ""
+        )
+        + ".",
+    )
     m[1].metric("of which standard request, already deprived", number(a.without_authority_standard, 0))
     m[2].metric("of which urgent authorisation ended", number(a.without_authority_urgent, 0))
     m[3].metric("of which standing authorisation ended", number(a.without_authority_renewal, 0))
@@ -372,6 +414,46 @@ def nothing_on_the_worklist(summary: TriageSummary, name: str) -> str:
     return (
         f"{name}: no row is on the worklist: {plural(summary.outside_scope, 'row')} outside the DoLS "
         f"(under 18), {plural(summary.rejected, 'row')} refused (see below)"
+    )
+
+
+def authorisations_register(register: RegisterResult, summary: TriageSummary) -> None:
+    """The register of authorisations in force: its alerts counted, the table, its rejects, downloads."""
+    st.markdown(f"#### Register of authorisations in force: {len(register.register):,}")
+    st.caption(
+        f"{number(len(register.register), 0)} in the register + {number(len(register.rejects), 0)} refused = "
+        f"{plural(register.rows_in, 'row')} in. Joined with the open requests by person_id: an "
+        "authorisation with a further request received is the request's to count."
+    )
+    counts = list(summary.register_counts.items())
+    for start in range(0, len(counts), 4):
+        m = st.columns(4)
+        for col, (key, value) in zip(m, counts[start : start + 4], strict=False):
+            col.metric(REGISTER_ALERT_LABELS[key], number(value, 0))
+    if summary.unmatched_further_requests:
+        st.warning(
+            f"{plural(summary.unmatched_further_requests, 'renewal or review')} on the worklist with a "
+            "person reference in no authorisation of the register."
+        )
+    alerted = register.register[register.register["alerts"].ne("")]
+    st.dataframe(dates_as_text(alerted), hide_index=True, key="register_table")
+    if len(register.rejects):
+        st.markdown("##### Refused register rows")
+        st.dataframe(register.rejects, hide_index=True, key="register_rejects_table")
+    d = st.columns(2)
+    d[0].download_button(
+        "Register with alerts (CSV)",
+        partial(to_csv_bytes, register.register),
+        "register.csv",
+        "text/csv",
+        key="register_download",
+    )
+    d[1].download_button(
+        "Refused register rows (CSV)",
+        partial(to_csv_bytes, register.rejects),
+        "register_rejects.csv",
+        "text/csv",
+        key="register_rejects_download",
     )
 
 

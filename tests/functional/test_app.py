@@ -176,6 +176,36 @@ def test_work_in_hand_and_caseloads_are_shown_apart_from_the_ranking(page: AppTe
     )
 
 
+def test_the_register_of_authorisations_is_read_alerted_and_counted(page: AppTest) -> None:
+    """Issue 20: a register uploaded beside the export; its alerts are counted, an authorisation that
+    ended with no further request is in the headline count, its rows and rejects are shown apart."""
+    from tests.conftest import csv_bytes, make_rows
+
+    data = csv_bytes(make_rows({"person_id": "P9", "received_date": "2026-11-20"}))
+    register = (
+        b"Authorisation Reference,Client ID,Date Authorised,Expiry Date,RPR Appointed,Conditions Attached\n"
+        b"S1,P1,01/12/25,20/11/26,03/12/25,\n"
+        b"S2,P2,01/06/26,31/05/27,,\n"
+        b"S3,P3,01/06/26,31/05/27,03/06/26,Yes\n"
+        b"S4,P4,01/06/26,01/05/26,,\n"
+    )
+    page.file_uploader(key="upload").set_value(("export.csv", data, "text/csv")).run()
+    page.file_uploader(key="register_upload").set_value(("register.csv", register, "text/csv")).run()
+    page.text_input(key="as_of").set_value("2026-11-23").run()
+    assert not page.exception, page.exception
+    assert metric(page, "Deprived of liberty without authority") == "2"  # P9 from receipt; S1 ended
+    assert metric(page, "ended, no further request") == "1"
+    assert metric(page, "no RPR appointed") == "1"
+    assert metric(page, "conditions to check") == "1"
+    shown = frame(page, "authorisation_id", "without_authority_since", "alerts")
+    assert sorted(shown["authorisation_id"]) == ["S1", "S2", "S3"]
+    refused = frame(page, "authorisation_id", "problems")
+    assert list(refused["authorisation_id"]) == ["S4"]
+    assert "3 in the register + 1 refused = 4 rows in." in " ".join(captions(page))
+    labels = [b.proto.label for b in page.get("download_button")]
+    assert {"Register with alerts (CSV)", "Refused register rows (CSV)"} <= set(labels)
+
+
 def test_the_example_has_no_reviews_and_says_so(page: AppTest) -> None:
     assert summarise(build_worklist(EXAMPLE, date(2026, 11, 23))).reviews == 0
     assert "None: no review requests on the worklist." in captions(page)
