@@ -310,3 +310,41 @@ def test_work_in_hand_and_caseloads_in_the_browser(page: Page) -> None:
         page.get_by_role("button", name="Caseload (CSV)").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[1].startswith('"Sam Jones",1,0,1,2,1,')
+
+
+def test_a_register_uploaded_beside_the_export(page: Page) -> None:
+    """Issue 20: the export and the register of authorisations in force, uploaded in a real browser: the
+    register's alerts are counted, and its table and download work."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    export = (
+        b"Request ID,Date Received,Placement Type,Request Type,Client ID,Case Status,Allocated To\n"
+        b"R1,20/11/26,Nursing Home,Standard Authorisation,P9,Unallocated,\n"
+        b"R2,01/11/26,Nursing Home,Standard Authorisation,P8,Allocated to BIA,Sam Jones\n"
+    )
+    register = (
+        b"Authorisation Reference,Client ID,Date Authorised,Expiry Date,RPR Appointed,Conditions Attached\n"
+        b"S1,P1,01/12/25,20/11/26,03/12/25,\n"
+        b"S2,P2,01/06/26,31/05/27,,\n"
+        b"S3,P3,01/06/26,31/05/27,03/06/26,Yes\n"
+        b"S4,P4,01/06/26,01/05/26,,\n"
+    )
+    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploaders.nth(0).set_input_files({"name": "export.csv", "mimeType": "text/csv", "buffer": export})
+    uploaders.nth(2).set_input_files({"name": "register.csv", "mimeType": "text/csv", "buffer": register})
+    as_of = page.get_by_role("textbox", name="As of")
+    as_of.fill("2026-11-23")
+    as_of.press("Enter")
+    heading = page.get_by_text("Register of authorisations in force: 3", exact=True)
+    expect(heading).to_be_visible(timeout=SLOW)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Deprived of liberty without authority")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("3", timeout=SLOW)  # R1, R2, S1
+    expect(page.get_by_text("3 in the register + 1 refused = 4 rows in.", exact=False)).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    heading.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "register.png"), full_page=False)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Register with alerts (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith('"authorisation_id","person_id","start_date","end_date"')
+    assert "ended with no further request" in text
