@@ -23,6 +23,7 @@ from triage.errors import InputFileError
 from triage.ingest import EXTRA, READ_PROBLEM, ROW, RawExport, read_export
 from triage.mapping import YES_NO, ExportMapping, default_mapping, parse_dates
 from triage.rulebook import Rules, load_rules
+from triage.validate import DATE_EXPECTED, _show, map_distinct
 
 #: The register's columns (canonical names; a council's own headers map to them).
 REGISTER_COLUMNS: tuple[str, ...] = (
@@ -142,46 +143,45 @@ def build_register(
     def text(col: str) -> pd.Series:
         return df[col].astype(str).str.strip() if col in df.columns else blank
 
-    problems: list[list[str]] = [[] for _ in range(n)]
+    problems: dict[int, list[str]] = {}
 
-    def refuse(mask: pd.Series | np.ndarray, why: pd.Series | str) -> None:
+    def refuse(mask: pd.Series | np.ndarray, why: str, values: pd.Series | None = None) -> None:
+        """Each flagged row's reason; ``{}`` in ``why`` is the row's own cell (built for those rows only)."""
         for i in np.flatnonzero(np.asarray(mask, dtype=bool)):
-            problems[i].append(why if isinstance(why, str) else str(why.iloc[i]))
+            cell = "" if values is None else _show(str(values.iloc[i]))
+            problems.setdefault(int(i), []).append(why.replace("{}", cell))
 
     extra, unread = text(EXTRA), text(READ_PROBLEM)
     refuse(extra.ne(""), "row: more fields than the header (a stray comma or unquoted value?)")
-    refuse(unread.ne(""), unread)
+    refuse(unread.ne(""), "{}", unread)
     ids, person = text("authorisation_id"), text("person_id")
     refuse(ids.eq(""), "authorisation_id: blank (expected a unique reference)")
     refuse(person.eq(""), "person_id: blank (expected the person's reference, to join with the requests)")
     dup = ids.ne("") & ids.duplicated(keep=False)
-    refuse(dup, "authorisation_id '" + ids + "': duplicate (none is used)")
+    refuse(dup, "authorisation_id '{}': duplicate (none is used)", ids)
     dates: dict[str, pd.Series] = {}
     for col in REGISTER_DATES:
         raw_text = text(col)
         dates[col] = parse_dates(raw_text, mapping.date_formats)
-        refuse(dates[col].isna() & raw_text.ne(""), f"{col} '" + raw_text + "': not a date")
+        refuse(dates[col].isna() & raw_text.ne(""), f"{col} '{{}}': not a date ({DATE_EXPECTED})", raw_text)
     start, end = dates["start_date"], dates["end_date"]
     refuse(text("start_date").eq(""), "start_date: blank (expected the day the authorisation began)")
     refuse(text("end_date").eq(""), "end_date: blank (expected the day the authorisation ends)")
-    refuse(end < start, "end_date '" + text("end_date") + "': before start_date")
+    refuse(end < start, "end_date '{}': before start_date", text("end_date"))
     longest = rules.timescales.standard_authorisation.max_days
     refuse(
         (end - start).dt.days >= longest + 1,
         f"end_date: more than a year after start_date (Sch A1 para 42: at most {longest} days)",
     )
-    refuse(start > pd.Timestamp(as_of), "start_date '" + text("start_date") + "': after the as-of date")
+    refuse(start > pd.Timestamp(as_of), "start_date '{}': after the as-of date", text("start_date"))
     # Two authorisations in force on the day for one person: one of them is wrong, and nothing says which.
     as_of_ts = pd.Timestamp(as_of)
     in_force = (start <= as_of_ts) & (end >= as_of_ts) & person.ne("")
-    twice = (
-        in_force
-        & person.duplicated(keep=False)
-        & person.isin(person[in_force][person[in_force].duplicated()])
-    )
-    refuse(twice, "person_id '" + person + "': two authorisations in force on the as-of date (none is used)")
+    twice = in_force & (in_force.groupby(person).transform("sum") >= 2)
+    refuse(twice, "person_id '{}': two authorisations in force on the as-of date (none is used)", person)
 
-    bad = np.array([bool(p) for p in problems], dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    bad[list(problems)] = True
     keep = np.flatnonzero(~bad)
     register = _alerts(
         df.iloc[keep].reset_index(drop=True),
@@ -197,7 +197,7 @@ def build_register(
                 {
                     ROW: df[ROW].to_numpy()[bad],
                     "authorisation_id": ids.to_numpy()[bad],
-                    "problems": ["; ".join(p) for p, b in zip(problems, bad, strict=True) if b],
+                    "problems": ["; ".join(problems[int(i)]) for i in np.flatnonzero(bad)],
                 }
             ),
             df.loc[
@@ -213,7 +213,9 @@ def build_register(
         rows_in=n,
         source_name=raw.source_name,
         counts=counts,
-        unmatched_further_requests=_unmatched(open_requests, set(register["person_id"])),
+        unmatched_further_requests=_unmatched(
+            open_requests, set(register["person_id"].to_numpy(dtype=object).tolist())
+        ),
     )
 
 
@@ -236,8 +238,9 @@ def _alerts(
         if col not in df.columns:
             return pd.Series(False, index=df.index)
         cells = df[col].astype(str).str.strip()
-        return ~cells.str.lower().isin(_NOTHING) & cells.map(lambda v: yes_no(v) not in ("no", "")).astype(
-            bool
+        return pd.Series(
+            map_distinct(cells, lambda v: v.lower() not in _NOTHING and yes_no(v) not in ("no", ""), bool),
+            index=df.index,
         )
 
     requested = _further_request_received(df["person_id"].astype(str).str.strip(), start, open_requests)
@@ -265,7 +268,10 @@ def _alerts(
     out["without_authority_since"] = (end + pd.Timedelta(days=1)).where(out["ended_no_request"])
     flags = out[list(REGISTER_ALERTS)].to_numpy(dtype=bool)
     words = np.array(list(REGISTER_ALERTS.values()), dtype=object)
-    out["alerts"] = ["; ".join(words[row]) for row in flags]
+    alerts = np.full(len(out), "", dtype=object)
+    for i in np.flatnonzero(flags.any(axis=1)):  # built only for the rows that have one
+        alerts[i] = "; ".join(words[flags[i]])
+    out["alerts"] = alerts
     rest = [c for c in out.columns if c not in REGISTER_LEADING and c != ROW]
     return out[[*REGISTER_LEADING, *rest, ROW]]
 
@@ -289,7 +295,9 @@ def _unmatched(open_requests: pd.DataFrame, people: set[str]) -> int:
         return 0
     ref = open_requests["person_id"].astype(str).str.strip()
     further = open_requests["request_type"].isin(["renewal", "review"]) & ref.ne("")
-    return int((further & ~ref.isin(people)).sum())
+    # A set lookup per request (pandas' isin on Arrow strings converts each value of the set one by one).
+    known = np.fromiter((r in people for r in ref.to_numpy(dtype=object)), dtype=bool, count=len(ref))
+    return int((further.to_numpy() & ~known).sum())
 
 
 __all__ = [
