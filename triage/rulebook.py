@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -221,17 +221,7 @@ TierCondition = Literal[
     "long_wait",
 ]
 #: Conditions that change with the date (the simulation re-keys a request when one flips).
-TIME_CONDITIONS: frozenset[str] = frozenset(
-    {
-        "breached",
-        "within_time",
-        "urgent_in_force",
-        "urgent_expired",
-        "renewal_expiring",
-        "achievable",
-        "long_wait",
-    }
-)
+TIME_CONDITIONS: frozenset[str] = frozenset(get_args(TierCondition)) - {"any", "urgent", "renewal"}
 OrderKey = Literal[
     "urgent_expiry",
     "statutory_deadline",
