@@ -28,6 +28,21 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
+#: The Triage tab's uploaders, by the words their labels start with (never by position: while the page
+#: renders, the uploaders inside columns can appear after the one below them).
+EXPORT = "Open applications export"
+MAPPING = "Column mapping (TOML"
+REGISTER = "Register of authorisations in force"
+
+
+def upload(page: Page, label: str, file: str | dict[str, object]) -> None:
+    """Give the uploader whose label starts with ``label`` a file, and wait until it shows the file's size
+    (the upload is done, so the next action cannot overtake it; a long name is shortened on screen)."""
+    box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+    expect(box).to_be_visible(timeout=SLOW)
+    box.locator('input[type="file"]').set_input_files(file)  # type: ignore[arg-type]
+    expect(box.get_by_text(re.compile(r"^\d+(\.\d+)?(B|KB|MB)$"))).to_be_visible(timeout=SLOW)
+
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
@@ -59,8 +74,7 @@ def page(browser: Browser, url: str) -> Iterator[Page]:
 def test_triage_upload_first_row_and_alerts(page: Page) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     expect(page.get_by_text("On the worklist").first).to_be_visible()
-    uploader = page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]')
-    uploader.set_input_files(str(EXAMPLE))
+    upload(page, EXPORT, str(EXAMPLE))
     expect(page.get_by_text("Showing the shipped synthetic example")).to_have_count(0)
     as_of = date.fromisoformat(page.get_by_role("textbox", name="As of").input_value())
     result = build_worklist(EXAMPLE, as_of)
@@ -179,8 +193,7 @@ def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser:
     page.set_default_timeout(60_000)
     page.goto(url)
     expect(page.get_by_text("On the worklist").first).to_be_visible(timeout=SLOW)
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(0).set_input_files(export_file)
+    upload(page, EXPORT, export_file)
     expect(page.get_by_text("Some columns were not recognised")).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Choose the column that holds application_id, received_date")).to_be_visible(
         timeout=SLOW
@@ -217,11 +230,12 @@ def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser:
     page.set_default_timeout(60_000)
     page.goto(url)
     expect(page.get_by_text("On the worklist").first).to_be_visible(timeout=SLOW)
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(1).set_input_files(
-        {"name": "dols-sim-columns.toml", "mimeType": "application/toml", "buffer": mapping_text.encode()}
+    upload(
+        page,
+        MAPPING,
+        {"name": "dols-sim-columns.toml", "mimeType": "application/toml", "buffer": mapping_text.encode()},
     )
-    uploaders.nth(0).set_input_files(export_file)
+    upload(page, EXPORT, export_file)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")
     expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("40", timeout=SLOW)
     expect(page.get_by_text("Some columns were not recognised")).to_have_count(0, timeout=SLOW)
@@ -240,9 +254,7 @@ def test_missing_screening_columns_are_said_on_the_page(page: Page) -> None:
 
     canonical, shapes = export_shapes()
     shape = next(s for s in shapes if not s.screening_columns)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
-        {"name": shape.filename, "mimeType": "text/csv", "buffer": shape.data}
-    )
+    upload(page, EXPORT, {"name": shape.filename, "mimeType": "text/csv", "buffer": shape.data})
     expect(page.get_by_text("No column for screening question(s) objecting, family_objecting")).to_be_visible(
         timeout=SLOW
     )
@@ -291,8 +303,7 @@ def test_work_in_hand_and_caseloads_in_the_browser(page: Page) -> None:
         b"R3,15/11/26,Ward,Standard Authorisation,Awaiting Sign-Off,20/11/26,Sam Jones\n"
         b"R4,18/11/26,Residential Home,Standard Authorisation,With MHA,19/11/26,Ali Khan\n"
     )
-    uploader = page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]')
-    uploader.set_input_files({"name": "in_hand.csv", "mimeType": "text/csv", "buffer": data})
+    upload(page, EXPORT, {"name": "in_hand.csv", "mimeType": "text/csv", "buffer": data})
     as_of = page.get_by_role("textbox", name="As of")
     as_of.fill("2026-11-23")
     as_of.press("Enter")
@@ -328,9 +339,8 @@ def test_a_register_uploaded_beside_the_export(page: Page) -> None:
         b"S3,P3,01/06/26,31/05/27,03/06/26,Yes\n"
         b"S4,P4,01/06/26,01/05/26,,\n"
     )
-    uploaders = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    uploaders.nth(0).set_input_files({"name": "export.csv", "mimeType": "text/csv", "buffer": export})
-    uploaders.nth(2).set_input_files({"name": "register.csv", "mimeType": "text/csv", "buffer": register})
+    upload(page, EXPORT, {"name": "export.csv", "mimeType": "text/csv", "buffer": export})
+    upload(page, REGISTER, {"name": "register.csv", "mimeType": "text/csv", "buffer": register})
     as_of = page.get_by_role("textbox", name="As of")
     as_of.fill("2026-11-23")
     as_of.press("Enter")
