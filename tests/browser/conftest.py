@@ -8,6 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.browser.harness import ARTIFACTS
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -18,8 +20,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     page = getattr(item, "funcargs", {}).get("page")
     if page is None:
         return
-    from tests.browser.test_browser import ARTIFACTS
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(Exception):  # a screenshot is a help, never a second failure
         page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}.png"), full_page=True)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from tests.browser.harness import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
 from triage.worklist import build_worklist
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 #: Expectations after an upload wait this long (ms): each step reruns the page on a shared machine.
 SLOW = 60_000
 EXAMPLE = ROOT / "examples" / "open_applications.csv"
