@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 
 def parse_as_of(text: str | None) -> date:
-    """``--as-of``: the export's own date reader (ISO or DD/MM/YYYY), default today."""
-    if text is None:
-        return date.today()
+    """``--as-of``: the export's own date reader (ISO or DD/MM/YYYY), default today in England."""
     from triage.validate import parse_as_of as parse
+    from triage.validate import today_in_england
+
+    if text is None:
+        return today_in_england()
 
     try:
         return parse(text)
@@ -84,6 +86,14 @@ def triage(
             help="Your export's headers and codes (a mapping TOML, read on top of the shipped one)."
         ),
     ] = None,
+    header_row: Annotated[
+        int | None,
+        typer.Option(
+            "--header-row",
+            min=1,
+            help="The row holding the column names (1 = the first; default: found, skipping titles).",
+        ),
+    ] = None,
 ) -> None:
     """Rank today's open applications by priority and statutory deadline, and explain why."""
     from rich.console import Console
@@ -96,7 +106,10 @@ def triage(
 
     rules = load_rules(timescales=timescales, criteria=criteria, policies=policies)
     mapping = load_mapping(columns, rules.criteria.inputs.flags)
-    result = build_worklist(export, parse_as_of(as_of), rules, policy_id=policy, mapping=mapping)
+    from triage.ingest import read_export
+
+    raw = read_export(export, header_row=header_row)
+    result = build_worklist(raw, parse_as_of(as_of), rules, policy_id=policy, mapping=mapping)
     register = None
     if authorisations is not None:
         from triage.register import build_register

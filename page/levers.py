@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from page.keep import follows, kept_widget, reset
 from simulation.scenario import Scenario
 
 
@@ -106,30 +107,64 @@ def value_at(scenario: Scenario, path: str) -> Any:
     return value
 
 
-def lever_inputs(base: Scenario, columns: int = 4) -> dict[str, Any]:
-    """The levers as form inputs, prefilled from ``base``; returns {key path: value as entered}."""
+def lever_key(path: str) -> str:
+    return f"lever_{path}"
+
+
+def _shown(lever: Lever, value: Any) -> Any:
+    """A scenario's value as its form field holds it (whole numbers as int, the rest as float)."""
+    if isinstance(value, date):
+        return value
+    return int(value) if lever.whole else float(value)
+
+
+def follow_base(base: Scenario, identity: str, start_date: date | None = None) -> None:
+    """Every lever shows ``base``'s values when the base scenario (``identity``: shipped, uploaded,
+    calibrated, from today's worklist) changes; otherwise the user's own values stand. ``start_date``:
+    a start date fixed from outside (today's worklist's as-of date)."""
+    if not follows("levers", identity):
+        return
+    for lever in LEVERS:
+        reset(lever_key(lever.path), _shown(lever, value_at(base, lever.path)))
+    if start_date is not None:
+        reset(lever_key("horizon.start_date"), start_date)
+    reset("lever_policy", base.queue.policy)
+    reset("lever_proportionate", base.assessment.proportionate)
+
+
+def lever_inputs(base: Scenario, columns: int = 4, start_fixed: bool = False) -> dict[str, Any]:
+    """The levers as form inputs, showing the base's values until the user changes them (call
+    :func:`follow_base` first); returns {key path: value as entered}. ``start_fixed``: the start date is
+    the worklist's as-of date, shown and not editable."""
     cols = st.columns(columns)
     values: dict[str, Any] = {}
     for i, lever in enumerate(LEVERS):
         col = cols[i % columns]
-        current = value_at(base, lever.path)
-        key = f"lever_{lever.path}"
-        if isinstance(current, date):
-            values[lever.path] = col.date_input(
-                lever.label, value=current, key=key, help=lever.help, format="YYYY-MM-DD"
+        key = lever_key(lever.path)
+        default = _shown(lever, value_at(base, lever.path))
+        if isinstance(default, date):
+            values[lever.path] = kept_widget(
+                col.date_input,
+                lever.label,
+                key,
+                default,
+                help=lever.help,
+                format="YYYY-MM-DD",
+                disabled=start_fixed and lever.path == "horizon.start_date",
             )
         elif lever.whole:
             values[lever.path] = int(
-                col.number_input(
-                    lever.label, value=int(current), step=int(lever.step), key=key, help=lever.help
+                kept_widget(
+                    col.number_input, lever.label, key, default, step=int(lever.step), help=lever.help
                 )
             )
         else:
-            values[lever.path] = col.number_input(
+            values[lever.path] = kept_widget(
+                col.number_input,
                 lever.label,
-                value=float(current),
+                key,
+                default,
                 step=float(lever.step),
-                key=key,
                 help=lever.help,
                 format=lever.format,
             )

@@ -12,7 +12,8 @@ from streamlit.delta_generator import DeltaGenerator
 
 from page.calibrate_tab import CALIBRATED_KEY
 from page.compare_section import compare_runs, report_for, worklist_note
-from page.levers import lever_inputs
+from page.keep import fingerprint, follows, kept_upload, kept_widget, reset
+from page.levers import follow_base, lever_inputs, lever_key
 from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, run_cached, runs, worklist_fingerprint
 from presentation import charts
 from presentation.formats import format_value, money, plural
@@ -34,77 +35,118 @@ WAIT_GROUP_LABELS = {
 }
 
 
-def _scenario_source() -> Scenario | None:
+def _scenario_source() -> tuple[Scenario, str] | None:
+    """The base scenario chosen, and its identity (the levers follow it when it changes)."""
     calibrated = st.session_state.get(CALIBRATED_KEY)
     choices = ["A shipped scenario", "Upload a scenario (TOML)"] + ([CALIBRATED] if calibrated else [])
-    source = st.radio("Start from", choices, horizontal=True, key="scn_source")
+    source = kept_widget(st.radio, "Start from", "scn_source", choices[0], options=choices, horizontal=True)
+    if source not in choices:  # the calibrated scenario was chosen in an earlier run and is gone
+        source = choices[0]
     if source == CALIBRATED:
         text, where = str(calibrated), "the calibrated scenario"
     elif source == "A shipped scenario":
         files = sorted(p.name for p in SCENARIOS.iterdir() if p.name.endswith(".toml"))
-        name = st.selectbox("Scenario", files, key="scn_file", index=files.index("example-council.toml"))
+        name = kept_widget(st.selectbox, "Scenario", "scn_file", "example-council.toml", options=files)
         text, where = (SCENARIOS / name).read_text(encoding="utf-8"), name
     else:
-        up = st.file_uploader("Scenario file (.toml)", type=["toml"], key="scn_upload")
+        up = kept_upload("Scenario file (.toml)", "scn_upload", ["toml"])
         if up is None:
             st.info("Upload a scenario TOML (download one from this page to start), or pick a shipped one.")
             return None
-        text, where = up.getvalue().decode("utf-8", errors="replace"), up.name
+        text, where = up.data.decode("utf-8", errors="replace"), up.name
     try:
-        return scenario_from_toml(text, source=where)
+        scenario = scenario_from_toml(text, source=where)
     except DolsSimError as exc:
         st.error(f"This scenario cannot be used: {exc}")
         return None
+    return scenario, f"{source}:{where}:{fingerprint(text)}"
 
 
 def scenario_tab() -> None:
     st.subheader("Scenario: what if?")
-    base = _scenario_source()
-    if base is None:
+    chosen = _scenario_source()
+    if chosen is None:
         return
+    base, identity = chosen
     st.caption(base.description or base.name)
     worklist = st.session_state.get("worklist")
-    from_worklist = st.checkbox(
-        "Start from today's worklist (the Triage tab) as the open backlog",
-        key="scn_from_worklist",
-        disabled=worklist is None,
-        help="Simulate forward from today: the start date becomes the worklist's as-of date.",
+    from_worklist = (
+        bool(
+            kept_widget(
+                st.checkbox,
+                "Start from today's worklist (the Triage tab) as the open backlog",
+                "scn_from_worklist",
+                False,
+                disabled=worklist is None,
+                help="Simulate forward from today: the start date becomes the worklist's as-of date.",
+            )
+        )
+        and worklist is not None
     )
+    as_of = st.session_state.get("worklist_as_of") if from_worklist else None
+    # A new base resets every lever to its values; so does starting from (or leaving) the worklist,
+    # for the start date (the worklist's as-of date, shown in its lever and used as shown).
+    follow_base(base, identity)
+    if follows("lever_start", f"{identity}:{as_of}"):
+        reset(lever_key("horizon.start_date"), as_of or base.horizon.start_date)
+    if follows("scn_clear_by_base", identity):
+        by = st.session_state.get("plan_clear_by") or add_months(base.horizon.start_date, 24)
+        reset("scn_clear_by", by)
     with st.form("levers"):
-        values: dict[str, Any] = lever_inputs(base)
+        values: dict[str, Any] = lever_inputs(base, start_fixed=from_worklist)
         c = st.columns(4)
         policies = [p.id for p in rules().policies.policy if p.id != rules().policies.ring_fence]
-        values["queue.policy"] = c[0].selectbox(
+        policy_default = base.queue.policy if base.queue.policy in policies else policies[0]
+        values["queue.policy"] = kept_widget(
+            c[0].selectbox,
             "Queue policy",
-            policies,
-            index=policies.index(base.queue.policy) if base.queue.policy in policies else 0,
-            key="lever_policy",
+            "lever_policy",
+            policy_default,
+            options=policies,
             help="The order the waiting list is worked in (see the glossary on the About tab).",
         )
-        values["assessment.proportionate"] = c[1].checkbox(
+        values["assessment.proportionate"] = kept_widget(
+            c[1].checkbox,
             "Proportionate (desk-based) BIA for low band and renewals",
-            value=base.assessment.proportionate,
-            key="lever_proportionate",
+            "lever_proportionate",
+            base.assessment.proportionate,
             help="ADASS (2016): desk-based assessments take a share of the usual BIA hours.",
         )
         reps = int(
-            c[2].number_input("Replications", 2, MAX_PAGE_REPS, 20, key="reps", help="Independent runs.")
+            kept_widget(
+                c[2].number_input,
+                "Replications",
+                "reps",
+                20,
+                min_value=2,
+                max_value=MAX_PAGE_REPS,
+                help="Independent runs.",
+            )
         )
-        seed = int(c[3].number_input("Seed", 0, 2**31 - 1, 42, key="seed", help="Same seed, same numbers."))
+        seed = int(
+            kept_widget(
+                c[3].number_input,
+                "Seed",
+                "seed",
+                42,
+                min_value=0,
+                max_value=2**31 - 1,
+                help="Same seed, same numbers.",
+            )
+        )
         n = st.columns([3, 1])
         run_name = n[0].text_input("Name this run", value=f"Run {len(runs()) + 1}", key="run_name")
-        clear_by = n[1].date_input(
+        clear_by = kept_widget(
+            n[1].date_input,
             "Clear the backlog by",
-            value=st.session_state.get("plan_clear_by") or add_months(base.horizon.start_date, 24),
-            key="scn_clear_by",
+            "scn_clear_by",
+            add_months(base.horizon.start_date, 24),
             format="YYYY-MM-DD",
             help="Drawn on the chart; the Options tab finds what it takes to get there.",
         )
         submitted = st.form_submit_button("Run", type="primary")
     if submitted:
         st.session_state["plan_clear_by"] = clear_by
-        if from_worklist and worklist is not None:  # simulate forward from the worklist's as-of date
-            values["horizon.start_date"] = st.session_state["worklist_as_of"]
         _run(base, values, reps, seed, run_name, worklist if from_worklist else None)
     elif st.session_state.get("last_run") not in runs():
         st.info("Set the levers and press Run.")

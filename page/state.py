@@ -90,9 +90,9 @@ def rules() -> Rules:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def read_cached(data: bytes, filename: str) -> RawExport:
+def read_cached(data: bytes, filename: str, header_row: int | None = None) -> RawExport:
     """The upload read as text, in memory (its own headers: the mapping step reads them)."""
-    return read_export(data, filename)
+    return read_export(data, filename, header_row)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

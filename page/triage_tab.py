@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
+from page.keep import follows, kept_upload, kept_widget, reset
 from page.mapping_step import mapping_step
 from page.state import (
     EXAMPLE,
@@ -27,7 +29,7 @@ from triage.in_hand import IN_HAND_COLUMNS, caseload
 from triage.mapping import ExportMapping, default_mapping, mapping_from_text
 from triage.register import REGISTER_ALERT_LABELS, RegisterResult
 from triage.summary import COLUMN_LABELS, TriageSummary, nothing_accepted, summarise, urgent_expiring_within
-from triage.validate import parse_as_of
+from triage.validate import parse_as_of, today_in_england
 from triage.vocabulary import REVIEW
 from triage.worklist import TriageResult
 
@@ -46,6 +48,14 @@ DUE_COLUMNS = [
     "last_lawful_day", "urgent_final_day",
 ]  # fmt: skip
 DATE_COLUMN = st.column_config.DateColumn(format="YYYY-MM-DD")
+EXPORT_LABEL = (
+    "Open applications export (CSV, tab-separated text or XLSX); processed in memory only, never saved"
+)
+MAPPING_LABEL = "Column mapping (TOML, optional): one this page downloaded, or your own"
+REGISTER_LABEL = (
+    "Register of authorisations in force (CSV, tab-separated text or XLSX, optional): joined with the "
+    "export by person_id; processed in memory only, never saved"
+)
 
 
 def _on_screen(w: pd.DataFrame, all_bands: list[str]) -> pd.DataFrame:
@@ -57,28 +67,34 @@ def _on_screen(w: pd.DataFrame, all_bands: list[str]) -> pd.DataFrame:
     return out
 
 
-def _source() -> tuple[bytes, str, date]:
-    upload = st.file_uploader(
-        "Open applications export (CSV, tab-separated text or XLSX); processed in memory only, never saved",
-        type=["csv", "txt", "tsv", "xlsx"],
-        key="upload",
-    )
+@dataclass(frozen=True)
+class Source:
+    """The export being triaged: its bytes, its name, the as-of date it defaults to and its identity
+    (the as-of date and the header row are reset when it changes)."""
+
+    data: bytes
+    name: str
+    default_as_of: date
+    identity: str
+
+
+def _source() -> Source:
+    upload = kept_upload(EXPORT_LABEL, "upload", ["csv", "txt", "tsv", "xlsx"])
     if upload is None:
-        st.caption(f"Showing the shipped synthetic example ({EXAMPLE.name}); upload your own export above.")
-        return EXAMPLE.read_bytes(), EXAMPLE.name, EXAMPLE_AS_OF
-    return upload.getvalue(), upload.name, date.today()
+        st.caption(
+            f"Showing the shipped synthetic example ({EXAMPLE.name}), as of its own date "
+            f"{EXAMPLE_AS_OF.isoformat()}; upload your own export above (read as of today)."
+        )
+        return Source(EXAMPLE.read_bytes(), EXAMPLE.name, EXAMPLE_AS_OF, "example")
+    return Source(upload.data, upload.name, today_in_england(), upload.identity)
 
 
 def _mapping() -> tuple[ExportMapping, str]:
     """The shipped mapping, with the user's own mapping file (if uploaded) on top; and that file's text."""
-    upload = st.file_uploader(
-        "Column mapping (TOML, optional): one this page downloaded, or your own",
-        type=["toml"],
-        key="mapping_upload",
-    )
+    upload = kept_upload(MAPPING_LABEL, "mapping_upload", ["toml"])
     if upload is None:
         return default_mapping(), ""
-    text = upload.getvalue().decode("utf-8-sig", errors="replace")
+    text = upload.data.decode("utf-8-sig", errors="replace")
     try:
         return mapping_from_text(text, upload.name, rules().criteria.inputs.flags), text
     except DolsSimError as exc:
@@ -90,33 +106,46 @@ def triage_tab() -> None:
     st.subheader("Today's worklist")
     u1, u2 = st.columns([3, 2])  # side by side: the worklist starts higher on the screen
     with u1:
-        data, name, default_as_of = _source()
+        source = _source()
     with u2:
         base, mapping_text = _mapping()
-    register_upload = st.file_uploader(
-        "Register of authorisations in force (CSV, tab-separated text or XLSX, optional): joined with the "
-        "export by person_id; processed in memory only, never saved",
-        type=["csv", "txt", "tsv", "xlsx"],
-        key="register_upload",
-    )
-    c1, c2 = st.columns(2)
+    register_upload = kept_upload(REGISTER_LABEL, "register_upload", ["csv", "txt", "tsv", "xlsx"])
+    if follows("as_of", source.identity):  # a new export is read as of its own default day
+        reset("as_of", source.default_as_of.isoformat())
+        reset("header_row", 0)
+    data, name = source.data, source.name
+    c1, c2, c3 = st.columns([2, 2, 1])
     # A text field, not a date picker: it takes effect on Enter (a picker only on leaving the field).
-    typed = c1.text_input(
+    typed = kept_widget(
+        c1.text_input,
         "As of",
-        value=default_as_of.isoformat(),
-        key="as_of",
+        "as_of",
+        source.default_as_of.isoformat(),
         placeholder="YYYY-MM-DD or DD/MM/YYYY",
         help="The day the worklist is for (YYYY-MM-DD or DD/MM/YYYY; press Enter): deadlines, waits "
-        "and alerts are counted to this day.",
+        "and alerts are counted to this day. An upload is read as of today in England.",
     )
     alert_days = int(
-        c2.number_input(
+        kept_widget(
+            c2.number_input,
             "Alert: urgent authorisations expiring within (days)",
-            1,
-            28,
+            "alert_days",
             rules().timescales.alerts.urgent_expiring_within_days,
-            key="alert_days",
+            min_value=1,
+            max_value=28,
             help="Urgent authorisations still in force that end within this many days are listed below.",
+        )
+    )
+    header_row = int(
+        kept_widget(
+            c3.number_input,
+            "Header on row (0: find it)",
+            "header_row",
+            0,
+            min_value=0,
+            max_value=1000,
+            help="The row of the file that holds the column names. 0 finds it: title and blank rows "
+            "above it (usual in report exports) are skipped.",
         )
     )
     try:
@@ -125,7 +154,7 @@ def triage_tab() -> None:
         st.error(f"As of {exc}")
         return
     try:
-        raw = read_cached(data, name)
+        raw = read_cached(data, name, header_row or None)
     except DolsSimError as exc:
         st.error(f"This file cannot be used: {exc}")
         return
@@ -139,7 +168,7 @@ def triage_tab() -> None:
     if register_upload is not None:
         try:
             register = register_cached(
-                register_upload.getvalue(),
+                register_upload.data,
                 register_upload.name,
                 as_of,
                 worklist_fingerprint(result.open_requests),

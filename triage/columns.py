@@ -27,7 +27,7 @@ from triage.mapping import (
     match_key,
     parse_dates,
 )
-from triage.vocabulary import CATEGORICAL_FIELDS, DATE_COLUMNS, REQUIRED_COLUMNS
+from triage.vocabulary import CATEGORICAL_FIELDS, DATE_COLUMNS, NUMBER_COLUMNS, REQUIRED_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,15 @@ def values_fit(values: pd.Series, column: str, mapping: ExportMapping, flags: It
         return bool(text.map(coder).notna().mean() >= 0.5)
     if column in DATE_COLUMNS:
         return bool(parse_dates(text, mapping.date_formats).notna().mean() >= 0.5)
+    if column in NUMBER_COLUMNS:
+        # Words are never guessed for a number column; the two readings each allows are (extension
+        # granted) yes/no and (age) a date of birth.
+        fits = pd.to_numeric(text, errors="coerce").notna()
+        if column == "urgent_extended_days":
+            fits |= text.map(mapping.coder(YES_NO)).isin(("yes", "no"))
+        if column == "age":
+            fits |= parse_dates(text, mapping.date_formats).notna()
+        return bool(fits.mean() >= 0.5)
     return True
 
 

@@ -67,6 +67,8 @@ class ReadFacts:
     unclosed_quotes: int = 0
     #: blank lines the reader skipped itself (above the header; a workbook's empty rows)
     blank_lines_read: int = 0
+    #: rows above the header holding a title or a run date (a report's preamble): read, not rows
+    title_lines: int = 0
     encoding: str = "UTF-8"
     #: "comma", "tab" or "semicolon"; "" for a workbook
     separator: str = "comma"
@@ -91,18 +93,24 @@ class RawExport:
     facts: ReadFacts = field(default_factory=lambda: ReadFacts(lines=0))
 
     def lines_accounted(self) -> int:
-        """Header + blank + inside quoted values + rows: equals ``facts.lines`` when nothing is lost."""
+        """Titles + header + blank + inside quoted values + rows: equals ``facts.lines`` when nothing is
+        lost."""
         f = self.facts
-        return f.header_lines + self.blank_rows_skipped + f.quoted_line_breaks + len(self.table)
+        return (
+            f.title_lines + f.header_lines + self.blank_rows_skipped + f.quoted_line_breaks + len(self.table)
+        )
 
 
-def read_export(source: bytes | str | Path, filename: str | None = None) -> RawExport:
-    """Read an export from bytes (an upload) or a path. ``filename`` picks CSV or XLSX by extension.
+def read_export(
+    source: bytes | str | Path, filename: str | None = None, header_row: int | None = None
+) -> RawExport:
+    """Read an export from bytes (an upload) or a path. ``filename`` picks CSV or XLSX by extension;
+    ``header_row`` (1 = the first) says where the column names are, else titles above them are skipped.
 
     Raises :class:`InputFileError` for a file that cannot be used at all: missing, empty, too large,
     not CSV or XLSX, or lacking a required column.
     """
-    table, facts, name = read_table(source, filename)
+    table, facts, name = read_table(source, filename, header_row)
     raw = _normalise(table, name, facts.encoding)
     raw.facts = facts
     raw.blank_rows_skipped += facts.blank_lines_read
@@ -134,7 +142,7 @@ def _megabytes(n: int) -> str:
 
 
 def read_table(
-    source: bytes | str | Path, filename: str | None = None
+    source: bytes | str | Path, filename: str | None = None, header_row: int | None = None
 ) -> tuple[pd.DataFrame, ReadFacts, str]:
     """An export as a table of text (``row`` first, every header cell a column, ``_extra_fields``), what
     the reader found, and the file's name: the reading without the input contract (a worklist read back
@@ -157,18 +165,18 @@ def read_table(
     if suffix == ".xls" and not is_zip:
         raise InputFileError(f"{name}: old-style .xls is not supported; save it as .xlsx or CSV")
     if suffix in (".xlsx", ".xlsm") or (is_zip and suffix == ""):
-        table, facts = _read_xlsx(data, name)
+        table, facts = _read_xlsx(data, name, header_row)
     elif suffix in (".csv", ".txt", ".tsv", ""):
-        table, facts = _read_text(data, name)
+        table, facts = _read_text(data, name, header_row)
     else:
         raise InputFileError(f"{name}: expected a .csv or .xlsx export, got '{suffix}'")
     return table, facts, name
 
 
-def _read_text(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
+def _read_text(data: bytes, name: str, header_row: int | None) -> tuple[pd.DataFrame, ReadFacts]:
     from triage.text_export import read_text
 
-    text = read_text(data, MAX_CELLS)
+    text = read_text(data, MAX_CELLS, header_row)
     if isinstance(text, str):
         raise InputFileError(f"{name}: {text}")
     header = _unique_header(text.header)
@@ -188,6 +196,7 @@ def _read_text(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
         quoted_line_breaks=text.quoted_line_breaks,
         unclosed_quotes=text.unclosed_quotes,
         blank_lines_read=text.blank_lines_before_header,
+        title_lines=text.title_lines,
         encoding=text.encoding,
         separator=text.separator,
         line_ending=text.line_ending,
@@ -226,11 +235,11 @@ def _frame(header: list[str], records: list[list[str]], rows: np.ndarray, sep: s
     return pd.DataFrame(data)
 
 
-def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
+def _read_xlsx(data: bytes, name: str, header_row: int | None) -> tuple[pd.DataFrame, ReadFacts]:
     from triage.workbook import Limits, WorkbookError, read_sheet
 
     try:
-        sheet = read_sheet(data, Limits(MAX_CELLS, MAX_READ_SECONDS, MAX_SHEET_XML_BYTES))
+        sheet = read_sheet(data, Limits(MAX_CELLS, MAX_READ_SECONDS, MAX_SHEET_XML_BYTES), header_row)
     except WorkbookError as exc:
         raise InputFileError(f"{name}: {exc}") from None
     named = [
@@ -242,9 +251,14 @@ def _read_xlsx(data: bytes, name: str) -> tuple[pd.DataFrame, ReadFacts]:
     data_columns[EXTRA] = pd.Series(np.full(len(sheet.rows), "", dtype=object), dtype=str)
     table = pd.DataFrame(data_columns)
     # Rows above the header and empty rows within the sheet were never read into the table.
-    blank = sheet.last_row - 1 - len(sheet.rows)
+    blank = sheet.last_row - 1 - len(sheet.rows) - sheet.title_rows
     facts = ReadFacts(
-        lines=sheet.last_row, blank_lines_read=blank, encoding="xlsx", separator="", line_ending=""
+        lines=sheet.last_row,
+        blank_lines_read=blank,
+        title_lines=sheet.title_rows,
+        encoding="xlsx",
+        separator="",
+        line_ending="",
     )
     return table, facts
 

@@ -52,6 +52,17 @@ class StandardClock(_Frozen):
 class UrgentClock(_Frozen):
     period_days: PositiveInt = 7
     max_extension_days: NonNegativeInt = 7
+    #: What an export's "extension granted: yes" means in days (the extension the rules allow).
+    extension_granted_days: NonNegativeInt = 7
+
+    @model_validator(mode="after")
+    def _granted_within_the_maximum(self) -> UrgentClock:
+        if self.extension_granted_days > self.max_extension_days:
+            raise ValueError(
+                f"extension_granted_days ({self.extension_granted_days}) is more than max_extension_days "
+                f"({self.max_extension_days})"
+            )
+        return self
 
 
 class StandardAuthorisation(_Frozen):

@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from triage.header_row import SEARCH_ROWS, header_index, header_row_problem
+
 #: Separators tried on the header line, in order of preference when they split it equally.
 SEPARATORS = {",": "comma", "\t": "tab", ";": "semicolon"}
 _SPARE_COLUMNS = 8
@@ -72,6 +74,8 @@ class TextRecords:
     encoding: str
     separator: str
     line_ending: str
+    #: lines above the header holding a title (a report's preamble), not rows
+    title_lines: int = 0
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -206,16 +210,29 @@ def _records(
         pos = first + 1
 
 
-def _header(lines: list[str]) -> tuple[int, list[str], int, str]:
-    """(blank lines before it, header fields, lines it uses, separator) of a text export."""
-    skip = 0
-    while skip < len(lines) and not lines[skip].strip():
-        skip += 1
-    if skip == len(lines):
-        return skip, [], 0, ","
+def _filled(line: str) -> int:
+    """How many cells of a line hold something (a title row fills one; a row of separators none)."""
+    try:
+        fields = _alone(line, sniff_separator(line.rstrip("\r\n")))
+    except csv.Error:
+        fields = line.split(",")
+    return sum(1 for f in fields if f.strip())
+
+
+def _header(lines: list[str], header_row: int | None = None) -> tuple[int, list[str], int, str, int]:
+    """(lines before it, header fields, lines it uses, separator, title lines among those before) of a
+    text export. The header is on ``header_row`` (1 = the first line) when given, else the first row that
+    looks like a table's (:func:`triage.header_row.header_index`)."""
+    if header_row is not None:
+        skip = header_row - 1
+    else:
+        skip = header_index([_filled(line) for line in lines[: SEARCH_ROWS * 2]])
+    if skip >= len(lines) or not lines[skip].strip():
+        return skip, [], 0, ",", 0
+    titles = sum(1 for line in lines[:skip] if _filled(line))
     sep = sniff_separator(lines[skip].rstrip("\r\n"))
     _, fields, span, _ = next(_records(lines, skip, sep, width=None))
-    return skip, fields, span, sep
+    return skip, fields, span, sep, titles
 
 
 def _arrow_table(text: str, header: list[str], sep: str, data_lines: int) -> pd.DataFrame | None:
@@ -307,7 +324,7 @@ def _fast_table(
     return df.drop(columns=spare), extras
 
 
-def read_text(data: bytes, max_cells: int) -> TextRecords | str:
+def read_text(data: bytes, max_cells: int, header_row: int | None = None) -> TextRecords | str:
     """Split a text export into header and records, every line accounted for.
 
     Returns a message instead when the file cannot be read at all (no header; more than ``max_cells``
@@ -318,11 +335,15 @@ def read_text(data: bytes, max_cells: int) -> TextRecords | str:
     # The header is found in the file's first lines; the whole file is split into lines only when the
     # fast path cannot read it (splitting 100,000 lines costs as much as parsing them).
     head = _LINE.findall(text, 0, _HEAD_CHARS) if lines_total else []
-    skip, header, header_lines, sep = _header(head)
+    skip, header, header_lines, sep, titles = _header(head, header_row)
     lines: list[str] | None = None
     if skip + header_lines >= len(head) - 1 and len(text) > _HEAD_CHARS:  # the header ran to the cut
         lines = _LINE.findall(text)
-        skip, header, header_lines, sep = _header(lines)
+        skip, header, header_lines, sep, titles = _header(lines, header_row)
+    if header_row is not None and (problem := header_row_problem(header_row, lines_total)):
+        return problem
+    if header_row is not None and not any(h.strip() for h in header):
+        return f"header row {header_row} is blank (expected the column names there)"
     if not header or not any(h.strip() for h in header):
         return "no header row (expected column names such as application_id)"
     data_lines = lines_total - skip - header_lines
@@ -350,7 +371,8 @@ def read_text(data: bytes, max_cells: int) -> TextRecords | str:
             broken=broken,
             lines=lines_total,
             header_lines=header_lines,
-            blank_lines_before_header=skip,
+            blank_lines_before_header=skip - titles,
+            title_lines=titles,
             quoted_line_breaks=breaks,
             unclosed_quotes=sum(1 for b in broken if b),
             encoding=encoding,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -77,6 +78,15 @@ def _show(value: object) -> str:
     return text if len(text) <= _VALUE_SHOWN else text[: _VALUE_SHOWN - 3] + "..."
 
 
+#: Deadlines are counted in England's days: "today" is the date in London, whatever the server's zone.
+ENGLAND = ZoneInfo("Europe/London")
+
+
+def today_in_england() -> date:
+    """Today's date in England (the default as-of date for an export or a history read now)."""
+    return datetime.now(ENGLAND).date()
+
+
 def parse_as_of(text: str) -> date:
     """A date a person typed (the as-of date): read like an export's dates, and plausible for the DoLS.
 
@@ -96,6 +106,15 @@ def map_distinct(text: pd.Series, fn: Callable[[str], object], dtype: type = obj
     codes, uniques = pd.factorize(text)
     mapped: np.ndarray = np.array([fn(u) for u in uniques] + [fn("")], dtype=dtype)
     return mapped[codes]  # code -1 (missing) takes the last entry, fn("")
+
+
+def _age_on(born: pd.Series, as_of: date) -> pd.Series:
+    """Whole years from each date of birth to ``as_of`` (NaN where no date): 18 on the birthday."""
+    years = as_of.year - born.dt.year
+    before_birthday = (born.dt.month > as_of.month) | (
+        (born.dt.month == as_of.month) & (born.dt.day > as_of.day)
+    )
+    return (years - before_birthday.astype("int64")).where(born.notna()).astype("float64")
 
 
 def _numbers(text: pd.Series) -> pd.Series:
@@ -239,11 +258,33 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     # An urgent authorisation given more than 7 days before the request arrived is not bad data: it had
     # ended, the person is without authority, and it cannot be given again (Sch A1 para 77(2)). It stays
     # on the worklist, flagged (triage.authority), with reg 13(1)'s 21 days.
+    # The extension in days, or (an export that says only "extension granted") yes/no: yes is the
+    # extension the rules allow (timescales.toml [urgent] extension_granted_days), said on the row.
     ext_text = text("urgent_extended_days")
     ext = _numbers(ext_text)
-    max_ext = rules.timescales.urgent.max_extension_days
+    urgent_rules = rules.timescales.urgent
+    max_ext = urgent_rules.max_extension_days
+    answer = pd.Series(map_distinct(ext_text, mapping.coder(YES_NO)), index=df.index)
+    said_yes = ext.isna() & answer.eq("yes")
+    said_no = ext.isna() & answer.isin(("no", "unknown", "not_applicable"))
+    ext = ext.mask(said_yes, urgent_rules.extension_granted_days).mask(said_no, 0)
     bad_ext = ext_text.ne("") & (ext.isna() | (ext % 1 != 0) | (ext < 0) | (ext > max_ext))
-    refuse(bad_ext, "urgent_extended_days", ext_text, f"expected a whole number of days from 0 to {max_ext}")
+    refuse(
+        bad_ext,
+        "urgent_extended_days",
+        ext_text,
+        f"expected a whole number of days from 0 to {max_ext}, or yes/no (extension granted)",
+    )
+    granted = (said_yes & is_urgent).to_numpy()
+    if granted.any():
+        warnings.add(
+            granted,
+            (
+                f"urgent_extended_days '{_show(v)}': read as an extension of "
+                f"{urgent_rules.extension_granted_days} days"
+                for v in ext_text[granted]
+            ),
+        )
     extended = ext.where(~bad_ext & ext.notna(), 0).astype("int64")
 
     # -- renewal and review: both follow a standard authorisation
@@ -259,13 +300,20 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     )
 
     # -- age
+    # Age is read from the date of birth (as of the as-of date: the DoLS apply from 18 on the day), or
+    # from the age column; a date in the age column is a date of birth (an export mapped that way).
     age_text = text("age")
     age = _numbers(age_text)
-    not_number = age_text.ne("") & (age.isna() | (age % 1 != 0))
-    refuse(not_number, "age", age_text, "expected a whole number of years")
+    born_in_age = parse_dates(age_text.where(age.isna(), ""), mapping.date_formats)
+    born = dates["date_of_birth"].fillna(born_in_age)
+    born_text = text("date_of_birth").where(dates["date_of_birth"].notna(), age_text)
+    refuse(born > as_of_ts, "date_of_birth", born_text, f"after the as-of date {as_of.isoformat()}")
+    age = _age_on(born, as_of).fillna(age)
+    not_number = age_text.ne("") & born.isna() & (age.isna() | (age % 1 != 0))
+    refuse(not_number, "age", age_text, "expected a whole number of years (or a date of birth)")
     # Under 18: outside the DoLS, but not bad data (the request still needs a formal answer, and counts
     # in the annual return): listed apart with the route, unless the row is refused for something else.
-    minor = (~not_number & (age < MIN_AGE)).to_numpy(dtype=bool)
+    minor = (~not_number & ~(born > as_of_ts) & (age < MIN_AGE)).to_numpy(dtype=bool)
     route = np.where(age.to_numpy() < COURT_OF_PROTECTION_FROM_AGE, ROUTE_UNDER_16, ROUTE_16_17)
     refuse(~not_number & (age > MAX_AGE), "age", age_text, f"not a plausible age ({MIN_AGE}-{MAX_AGE})")
 

@@ -21,6 +21,7 @@ CONTRACT_COLUMNS: tuple[str, ...] = (
     "current_authorisation_expiry",
     "already_deprived",
     "age",
+    "date_of_birth",
     "primary_support_reason",
     "objecting",
     "family_objecting",
@@ -51,7 +52,11 @@ DATE_COLUMNS: tuple[str, ...] = (
     "current_authorisation_expiry",
     "completed_date",
     "status_date",
+    "date_of_birth",
 )
+#: The contract's number columns: a yes/no or a word is never guessed for one (the page's mapping step).
+#: ``urgent_extended_days`` also reads yes/no (extension granted), ``age`` a date (of birth).
+NUMBER_COLUMNS: tuple[str, ...] = ("urgent_extended_days", "age")
 #: Without these a file cannot be triaged at all: it is refused whole, naming what is missing.
 REQUIRED_COLUMNS: tuple[str, ...] = ("application_id", "received_date", "setting", "request_type")
 

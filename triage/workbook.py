@@ -31,6 +31,7 @@ from xml.parsers import expat
 import numpy as np
 import pandas as pd
 
+from triage.header_row import SEARCH_ROWS, header_index, header_row_problem
 from triage.workbook_parts import (
     CHUNK,
     MAX_ENTRIES,
@@ -72,6 +73,8 @@ class Sheet:
     rows: np.ndarray
     header_row: int
     last_row: int
+    #: rows above the header holding a value (a report's title, its run date): not applications
+    title_rows: int = 0
 
 
 class _Cells:
@@ -290,8 +293,10 @@ def _read_expat(zf: zipfile.ZipFile, path: str, convert: Convert, cells: _Cells)
         raise WorkbookError(f"not a readable .xlsx workbook ({expat.errors.messages[exc.code]})") from None
 
 
-def _table(cells: _Cells) -> Sheet:
-    """The used rows and columns as a table, refused when it has more than ``max_cells`` cells."""
+def _table(cells: _Cells, header_row: int | None = None) -> Sheet:
+    """The used rows and columns as a table, refused when it has more than ``max_cells`` cells. The
+    header is on sheet row ``header_row`` when given, else the first row that looks like a table's
+    (title rows above it are counted, not read)."""
     cells.check()
     if not cells.blocks:
         raise WorkbookError("the first worksheet is empty")
@@ -309,13 +314,24 @@ def _table(cells: _Cells) -> Sheet:
         )
     grid = np.full((len(used_rows), len(used_cols)), "", dtype=object)
     grid[row_at, col_at] = texts  # a cell given twice: the later one, as a spreadsheet would show
+    last_row = int(used_rows[-1])
+    if header_row is not None:
+        if problem := header_row_problem(header_row, last_row):
+            raise WorkbookError(problem)
+        at = int(np.searchsorted(used_rows, header_row))
+        if at >= len(used_rows) or used_rows[at] != header_row:
+            raise WorkbookError(f"header row {header_row} is blank (expected the column names there)")
+    else:
+        top = grid[: SEARCH_ROWS * 2]
+        at = header_index([int(sum(1 for v in row if str(v).strip())) for row in top])
     return Sheet(
-        header=[str(h) for h in grid[0]],
+        header=[str(h) for h in grid[at]],
         columns=[int(c) for c in used_cols],
-        values=[grid[1:, j] for j in range(len(used_cols))],
-        rows=used_rows[1:],
-        header_row=int(used_rows[0]),
-        last_row=int(used_rows[-1]),
+        values=[grid[at + 1 :, j] for j in range(len(used_cols))],
+        rows=used_rows[at + 1 :],
+        header_row=int(used_rows[at]),
+        last_row=last_row,
+        title_rows=at,
     )
 
 
@@ -332,8 +348,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_sheet(data: bytes, limits: Limits) -> Sheet:
-    """The first worksheet's used table. Raises :class:`WorkbookError` with the reason."""
+def read_sheet(data: bytes, limits: Limits, header_row: int | None = None) -> Sheet:
+    """The first worksheet's used table (its header on ``header_row`` if given). Raises
+    :class:`WorkbookError` with the reason."""
     if zip_entries(data) > MAX_ENTRIES:
         raise WorkbookError(f"the workbook has more than {MAX_ENTRIES:,} parts")
     try:
@@ -356,7 +373,7 @@ def read_sheet(data: bytes, limits: Limits) -> Sheet:
             if not _read_fast(zf, book.sheet, convert, cells):
                 cells = _Cells(limits)
                 _read_expat(zf, book.sheet, convert, cells)
-            return _table(cells)
+            return _table(cells, header_row)
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         raise WorkbookError(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
     finally:

@@ -130,9 +130,9 @@ def check_every_line_is_accounted_for(
     assert read.quoted_line_breaks == breaks
     assert result.blank_rows_skipped == blank
     assert read.unclosed_quotes == len(broken_at)
-    assert read.lines == read.header_lines + blank + breaks + result.rows_in
-    assert result.rows_in == len(expected_rows) == len(result.worklist) + len(result.rejects)
-    rows = [*result.worklist["row"], *result.rejects["row"]]
+    assert read.lines == read.title_lines + read.header_lines + blank + breaks + result.rows_in
+    assert result.rows_in == len(expected_rows) == result.rows_accounted
+    rows = [*result.worklist["row"], *result.outside_scope.get("row", []), *result.rejects["row"]]
     assert sorted(rows) == sorted(expected_rows), "a row lost, doubled or renumbered"
     problems = dict(zip(result.rejects["row"], result.rejects["problems"], strict=True))
     for row, at in broken_at.items():

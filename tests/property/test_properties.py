@@ -47,7 +47,7 @@ def _lines_accounted(result: object, data: bytes) -> None:
     lines = len(re.findall(r"\r\n|\r|\n", text)) + (0 if text.endswith(("\r", "\n")) else 1)
     read = result.read  # type: ignore[attr-defined]
     assert read.lines == lines
-    assert lines == read.header_lines + result.blank_rows_skipped + read.quoted_line_breaks + result.rows_in  # type: ignore[attr-defined]
+    assert lines == read.title_lines + read.header_lines + result.blank_rows_skipped + read.quoted_line_breaks + result.rows_in  # type: ignore[attr-defined]
 
 
 def _check(data: bytes, name: str = "x.csv") -> None:
@@ -55,7 +55,7 @@ def _check(data: bytes, name: str = "x.csv") -> None:
         result = build_worklist(data, AS_OF, filename=name)
     except InputFileError:
         return  # one clear line: an unusable file is allowed to be refused whole
-    assert result.rows_in == len(result.worklist) + len(result.rejects)
+    assert result.rows_in == result.rows_accounted
     ids = list(result.worklist["row"]) + list(result.rejects["row"])
     assert len(ids) == len(set(ids)), "a row appears twice"
 
@@ -78,7 +78,7 @@ def test_structured_garbage_never_loses_a_row(rows: list[list[str]], encoding: s
         return
     # every line accounted for; every row exactly once in the worklist or the rejects
     _lines_accounted(result, data)
-    assert result.rows_in == len(result.worklist) + len(result.rejects)
+    assert result.rows_in == result.rows_accounted
     if result.read.unclosed_quotes == 0:  # type: ignore[attr-defined]
         assert result.rows_in == expected  # without a refused quote the reader reads what csv reads
     else:
@@ -135,4 +135,4 @@ def test_any_header_never_loses_a_row(extra: list[str], rows: list[list[str]]) -
         assert expected == 0 or "both mean" in str(exc), exc
         return
     _lines_accounted(result, data)
-    assert result.rows_in == len(result.worklist) + len(result.rejects) >= expected
+    assert result.rows_in == result.rows_accounted >= expected

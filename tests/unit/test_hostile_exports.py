@@ -29,7 +29,7 @@ from triage.worklist import TriageResult, build_worklist
 
 def triage(data: bytes, name: str = "x.csv") -> TriageResult:
     result = build_worklist(data, AS_OF, filename=name)
-    assert result.rows_in == len(result.worklist) + len(result.rejects)
+    assert result.rows_in == result.rows_accounted
     return result
 
 

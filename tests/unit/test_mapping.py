@@ -28,7 +28,7 @@ CONTRACT = contract_columns()
 
 def run(rows: list[dict[str, str]], mapping: ExportMapping | None = None) -> TriageResult:
     result = build_worklist(csv_bytes(rows), AS_OF, filename="x.csv", mapping=mapping)
-    assert result.rows_in == len(result.worklist) + len(result.rejects)
+    assert result.rows_in == result.rows_accounted
     return result
 
 
