@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from page.keep import follows, kept_upload, kept_widget, reset
 from page.state import SCENARIOS, rules
 from presentation.calibration import backtest_chart, backtest_frame, fit_frame
 from simulation.backtest import Backtest, backtest
@@ -19,7 +20,7 @@ from simulation.scenario_file import scenario_from_toml
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes
 from triage.history import History, read_history
-from triage.validate import parse_as_of
+from triage.validate import parse_as_of, today_in_england
 
 #: The synthetic history shown until one is uploaded: the example council's run, ending on this day.
 SYNTHETIC_AS_OF = date(2026, 10, 31)
@@ -61,38 +62,44 @@ def add_months(day: date, months: int) -> date:
     return date(y, m + 1, 1)
 
 
-def _source() -> tuple[bytes, str, date]:
-    upload = st.file_uploader(
+def _source() -> tuple[bytes, str, date, str]:
+    """The history (bytes, name), the as-of date it defaults to, and its identity."""
+    upload = kept_upload(
         "History of past requests (CSV or XLSX: the triage columns plus completed_date and outcome); "
         "processed in memory only, never saved",
-        type=["csv", "xlsx"],
-        key="cal_upload",
+        "cal_upload",
+        ["csv", "xlsx"],
     )
     if upload is None:
         st.caption(
             f"Showing a synthetic history: the example council's {SYNTHETIC_MONTHS} months to "
-            f"{SYNTHETIC_AS_OF.isoformat()} (no real person's data); upload your own above."
+            f"{SYNTHETIC_AS_OF.isoformat()} (no real person's data), as of its own date; upload your own "
+            "above (read as of today)."
         )
-        return synthetic_history(), "synthetic-history.csv", SYNTHETIC_AS_OF
-    return upload.getvalue(), upload.name, date.today()
+        return synthetic_history(), "synthetic-history.csv", SYNTHETIC_AS_OF, "synthetic"
+    return upload.data, upload.name, today_in_england(), upload.identity
 
 
 def calibrate_tab() -> None:
     st.subheader("Calibrate: your council from its history")
-    data, name, default_as_of = _source()
+    data, name, default_as_of, identity = _source()
+    if follows("cal_as_of", identity):  # a new history is read as of its own default day
+        reset("cal_as_of", default_as_of.isoformat())
     c1, c2 = st.columns(2)
-    typed = c1.text_input(
+    typed = kept_widget(
+        c1.text_input,
         "As of",
-        value=default_as_of.isoformat(),
-        key="cal_as_of",
+        "cal_as_of",
+        default_as_of.isoformat(),
         help="The day the history was exported (YYYY-MM-DD or DD/MM/YYYY; press Enter).",
     )
     templates = sorted(p.name for p in SCENARIOS.iterdir() if p.name.endswith(".toml"))
-    template = c2.selectbox(
+    template = kept_widget(
+        c2.selectbox,
         "Template (what a history cannot say: hours, caseloads, policy, costs)",
-        templates,
-        index=templates.index("example-council.toml"),
-        key="cal_template",
+        "cal_template",
+        "example-council.toml",
+        options=templates,
     )
     try:
         as_of = parse_as_of(typed)
@@ -125,9 +132,12 @@ def calibrate_tab() -> None:
     last = date(cal.as_of.year, cal.as_of.month, 1)
     if (cal.as_of + timedelta(days=1)).day == 1:
         last = add_months(last, 1)
+    if follows("cal_bt", f"{identity}:{cal.as_of}"):  # the backtest's window follows the history's end
+        reset("cal_bt_from", add_months(last, -12))
+        reset("cal_bt_to", last - timedelta(days=1))
     b1, b2 = st.columns(2)
-    start = b1.date_input("From (a month's first day)", add_months(last, -12), key="cal_bt_from")
-    end = b2.date_input("To", last - timedelta(days=1), key="cal_bt_to")
+    start = kept_widget(b1.date_input, "From (a month's first day)", "cal_bt_from", add_months(last, -12))
+    end = kept_widget(b2.date_input, "To", "cal_bt_to", last - timedelta(days=1))
     if st.button(f"Run the backtest ({PAGE_BACKTEST_REPS} replications)", key="cal_bt_run"):
         try:
             result = backtest_cached(text, data, name, as_of, start, end, history)

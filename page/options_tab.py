@@ -8,14 +8,15 @@ the page's shared pool of worker processes, with the same numbers as ``dols-sim 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from page.levers import LEVERS
+from page.keep import fingerprint, follows, kept_widget, reset
+from page.levers import LEVERS, value_at
 from page.state import SCENARIOS, Progress, replication_pool, rules, run_cached, runs, worklist_fingerprint
 from presentation import charts
 from presentation.formats import money, plural
@@ -50,6 +51,10 @@ class Found:
     worklist: pd.DataFrame | None
     seed: int
     currency: str
+    #: staff raised to keep up with the biggest option: {key path: (before, after)}
+    added: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: the ranges searched, {key path: values}
+    vary: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _bases() -> dict[str, tuple[Scenario, pd.DataFrame | None]]:
@@ -74,9 +79,11 @@ def _range(
 ) -> list[float]:
     lo, hi, by = values
     a, b, c = column.columns(3)
-    low = a.number_input(f"{label}: from", 0.0, value=lo, step=step, key=f"{key}_from", format=shown)
-    high = b.number_input("to", 0.0, value=hi, step=step, key=f"{key}_to", format=shown)
-    every = c.number_input("step", step, value=by, step=step, key=f"{key}_step", format=shown)
+    low = kept_widget(
+        a.number_input, f"{label}: from", f"{key}_from", lo, min_value=0.0, step=step, format=shown
+    )
+    high = kept_widget(b.number_input, "to", f"{key}_to", hi, min_value=0.0, step=step, format=shown)
+    every = kept_widget(c.number_input, "step", f"{key}_step", by, min_value=step, step=step, format=shown)
     if high < low:
         raise DolsSimError(f"{label}: 'to' ({high:g}) is below 'from' ({low:g})")
     count = round((high - low) / every) + 1
@@ -88,24 +95,45 @@ def _range(
 def options_tab() -> None:
     st.subheader("Options: what does it take to clear the backlog by a date, and what does it cost?")
     bases = _bases()
-    name = st.selectbox("Plan from", list(bases), key="opt_base", help="A run kept on the Scenario tab.")
+    names = list(bases)
+    name = kept_widget(
+        st.selectbox, "Plan from", "opt_base", names[0], options=names, help="A run kept on the Scenario tab."
+    )
+    if name not in bases:  # a run kept earlier is gone
+        name = names[0]
+        reset("opt_base", name)
     base, worklist = bases[name]
     start = base.horizon.start_date
-    default_by = st.session_state.get("plan_clear_by") or add_months(start, 24)
+    if follows("opt_base_values", f"{name}:{fingerprint(scenario_to_toml(base))}"):
+        # Another base: its own date to clear by and its own target, not the last base's.
+        reset("opt_clear_by", max(start, st.session_state.get("plan_clear_by") or add_months(start, 24)))
+        reset("opt_target", base.targets.backlog_target)
     with st.form("options"):
         c = st.columns(4)
-        clear_by = c[0].date_input(
-            "Clear the backlog by", value=default_by, min_value=start, key="opt_clear_by", format="YYYY-MM-DD"
+        clear_by = kept_widget(
+            c[0].date_input,
+            "Clear the backlog by",
+            "opt_clear_by",
+            add_months(start, 24),
+            min_value=start,
+            format="YYYY-MM-DD",
         )
-        target = c[1].number_input(
+        target = kept_widget(
+            c[1].number_input,
             "Backlog target (open applications)",
-            0,
-            value=base.targets.backlog_target,
+            "opt_target",
+            base.targets.backlog_target,
+            min_value=0,
             step=10,
-            key="opt_target",
         )
-        share = c[2].number_input("Chance needed (%)", 1, 100, 90, 5, key="opt_confidence")
-        reps = int(c[3].number_input("Replications per option", 2, 100, 10, key="opt_reps"))
+        share = kept_widget(
+            c[2].number_input, "Chance needed (%)", "opt_confidence", 90, min_value=1, max_value=100, step=5
+        )
+        reps = int(
+            kept_widget(
+                c[3].number_input, "Replications per option", "opt_reps", 10, min_value=2, max_value=100
+            )
+        )
         g = st.columns(2)
         try:
             ftes = _range(g[0], LABELS[FTE], (6.0, 14.0, 2.0), "opt_fte", 0.5, "%.1f")
@@ -114,13 +142,14 @@ def options_tab() -> None:
             st.error(str(exc))
             ftes, bought = [], []
         h = st.columns([3, 1])
-        keep = h[0].checkbox(
+        keep = kept_widget(
+            h[0].checkbox,
             "Give mental health assessors and authorisers enough time for the biggest option",
-            value=True,
-            key="opt_keep_up",
+            "opt_keep_up",
+            True,
             help="Every application needs all three steps: if only BIA capacity grows, they soon bind.",
         )
-        seed = int(h[1].number_input("Seed", 0, 2**31 - 1, 42, key="opt_seed"))
+        seed = int(kept_widget(h[1].number_input, "Seed", "opt_seed", 42, min_value=0, max_value=2**31 - 1))
         pressed = st.form_submit_button("Find the cheapest option", type="primary")
     if pressed and ftes and bought:
         vary = {FTE: ftes, BOUGHT: bought}
@@ -146,7 +175,9 @@ def _find(
     st.session_state["plan_clear_by"] = clear_by
     bar = Progress("Running the options...")
     try:
-        scenario = with_values(base, keep_up(base, vary)) if keep else base
+        levels = keep_up(base, vary) if keep else {}
+        scenario = with_values(base, levels) if levels else base
+        added = {k: (float(value_at(base, k)), float(v)) for k, v in levels.items() if v != value_at(base, k)}
         admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
         total = len(vary[FTE]) * len(vary[BOUGHT]) * reps
         counted = [0]
@@ -170,7 +201,7 @@ def _find(
         return
     bar.empty()
     st.session_state["options_found"] = Found(
-        result, heat, planner.admitted.scenario, worklist, seed, scenario.costs.currency
+        result, heat, planner.admitted.scenario, worklist, seed, scenario.costs.currency, added, vary
     )
 
 
@@ -195,6 +226,11 @@ def _show(found: Found) -> None:
         group = result.binding_staff_group
         if group:
             st.caption(f"In the cheapest option, {STAFF_GROUPS[group]} are the binding constraint.")
+    if found.added:
+        st.info(added_staff_sentence(found))
+    edge = at_the_edge(found)
+    if edge:
+        st.warning(edge)
     st.caption(relief_sentence(result))
     st.caption(search_sentence(result))
     measure = MEASURES[st.radio("Heat map of", list(MEASURES), horizontal=True, key="opt_measure")]
@@ -209,6 +245,45 @@ def _show(found: Found) -> None:
     )
     if result.answer is not None:
         _answer_chart(found)
+
+
+#: How the model costs each staff group the Options tab may add (the scenario's cost keys).
+HOW_COSTED = {
+    "staffing.mental_health_assessors": "costed per assessment, at the fee for a mental health "
+    "assessment, not as posts",
+    "staffing.authorisers": "their time is not costed: the scenario has no cost for authorisers",
+}
+
+
+def added_staff_sentence(found: Found) -> str:
+    """What the search assumed beyond the BIA ranges: the staff raised to keep up, and how the cost
+    counts them (a commissioner must not read the answer's cost as covering posts it does not)."""
+    parts = [
+        f"{LABELS.get(k, k)} {before:g} → {after:g} ({HOW_COSTED.get(k, 'costed as in the scenario')})"
+        for k, (before, after) in found.added.items()
+    ]
+    return (
+        "To keep up with the biggest option, the search also raised: "
+        + "; ".join(parts)
+        + ". Untick 'Give mental health assessors and authorisers enough time' to plan without them."
+    )
+
+
+def at_the_edge(found: Found) -> str | None:
+    """A warning when the answer sits at the top or bottom of a range searched: the cheapest option
+    may lie outside it."""
+    answer = found.result.answer
+    if answer is None:
+        return None
+    edges = []
+    for k, v in answer.option.as_dict.items():
+        values = found.vary.get(k) or []
+        if len(values) > 1 and v in (min(values), max(values)):
+            side = "top" if v == max(values) else "bottom"
+            edges.append(f"{LABELS.get(k, k)} {v:g} is at the {side} of the range searched")
+    if not edges:
+        return None
+    return "; ".join(edges) + ": a cheaper option may lie beyond it, so widen that range and search again."
 
 
 def _answer_chart(found: Found) -> None:

@@ -423,6 +423,12 @@ def test_options_tab_answers_as_the_library(page: AppTest) -> None:
     assert metric(page, "Chance of clearing by 2026-10-01") == f"{lib.answer.probability:.0%}"
     assert metric(page, "Cheapest option") == ", ".join(f"{v:g}" for v in lib.answer.option.as_dict.values())
     assert len(page.get("vega_lite_chart")) >= 2  # the heat map and the answer's backlog
+    # What the search assumed is on screen: each staff group raised, before and after, and how it is costed.
+    levels = keep_up(example, vary)
+    said = " ".join(i.value for i in page.info)
+    assert "To keep up with the biggest option" in said
+    assert f"Mental health assessors (FTE) {example.staffing.mental_health_assessors:g} → " in said
+    assert f"→ {levels['staffing.mental_health_assessors']:g} (costed per assessment" in said
     page.radio(key="opt_measure").set_value("Cost to the date").run()
     assert not page.exception and metric(page, "Cost to 2026-10-01") == money(cost)  # kept, not rerun
 
