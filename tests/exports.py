@@ -227,3 +227,18 @@ def export_shapes(n: int = 300, seed: int = 7) -> tuple[pd.DataFrame, list[Shape
     """The canonical export (ISO dates) and every shape of it."""
     df = iso_dates(canonical(n, seed))
     return df, [make(df) for make in SHAPES]
+
+
+def example_moved_to(day: date) -> bytes:
+    """The shipped example with every date moved by the same number of days, so that its own as-of day
+    (2026-11-23) becomes ``day``: a council's export pulled on the morning after ``day`` (its
+    deliberately bad rows stay bad, its waits stay the same)."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "open_applications.csv"
+    frame = pd.read_csv(example, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    shift = pd.Timedelta(days=(day - AS_OF).days)
+    for column in DATE_COLUMNS:
+        moved = pd.to_datetime(frame[column], errors="coerce", format="%Y-%m-%d") + shift
+        frame[column] = moved.dt.strftime("%Y-%m-%d").where(moved.notna(), frame[column])
+    return frame.to_csv(index=False).encode()

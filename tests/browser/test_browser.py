@@ -357,3 +357,59 @@ def test_a_register_uploaded_beside_the_export(page: Page) -> None:
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith('"authorisation_id","person_id","start_date","end_date"')
     assert "ended with no further request" in text
+
+
+def test_an_upload_and_its_date_survive_a_change_of_tab(page: Page) -> None:
+    """Issue 21: an upload is read as of today (none of its requests refused as "after the as-of
+    date"), and Triage -> Scenario -> Triage keeps the upload and a date the user typed."""
+    from datetime import timedelta
+
+    from tests.exports import example_moved_to
+    from triage.validate import today_in_england
+
+    today = today_in_england()
+    data = example_moved_to(today - timedelta(days=1))
+    upload(page, EXPORT, {"name": "this_morning.csv", "mimeType": "text/csv", "buffer": data})
+    as_of = page.get_by_role("textbox", name="As of")
+    expect(as_of).to_have_value(today.isoformat(), timeout=SLOW)
+    refused = len(build_worklist(EXAMPLE, date(2026, 11, 23)).rejects)  # the example's own bad rows only
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Refused rows")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(f"{refused:,}", timeout=SLOW)
+    later = today + timedelta(days=10)
+    as_of.fill(later.isoformat())
+    as_of.press("Enter")
+    expected = int(build_worklist(data, later, filename="x.csv").worklist["breached"].sum())
+    breached = page.locator('[data-testid="stMetric"]').filter(has_text="Past statutory deadline")
+    expect(breached.locator('[data-testid="stMetricValue"]')).to_have_text(f"{expected:,}", timeout=SLOW)
+    page.get_by_role("tab", name="Scenario").click()
+    expect(page.get_by_role("button", name="Run")).to_be_visible(timeout=SLOW)
+    page.get_by_role("tab", name="Triage").click()
+    expect(page.get_by_text("Using this_morning.csv, uploaded earlier in this session")).to_be_visible(
+        timeout=SLOW
+    )
+    expect(page.get_by_role("textbox", name="As of")).to_have_value(later.isoformat(), timeout=SLOW)
+    expect(breached.locator('[data-testid="stMetricValue"]')).to_have_text(f"{expected:,}", timeout=SLOW)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_levers_follow_the_chosen_scenario(page: Page) -> None:
+    """Issue 21: picking England's scenario puts England's values in the levers (they kept the
+    example's, and Run mixed the two)."""
+    from page.levers import value_at
+    from simulation.scenario_file import load_scenario
+
+    england = load_scenario(ROOT / "scenarios" / "england-2023-24.toml")
+    page.get_by_role("tab", name="Scenario").click()
+    bias = page.get_by_role("spinbutton", name="In-house BIAs (FTE)")
+    expect(bias).to_be_visible(timeout=SLOW)
+    example = load_scenario(ROOT / "scenarios" / "example-council.toml")
+    expect(bias).to_have_value(f"{value_at(example, 'staffing.bia_fte'):.1f}")
+    _choose(page, "Scenario", "england-2023-24.toml")
+    expect(bias).to_have_value(f"{value_at(england, 'staffing.bia_fte'):.1f}", timeout=SLOW)
+    demand = page.get_by_role("spinbutton", name="New requests a month")
+    expect(demand).to_have_value(f"{value_at(england, 'demand.applications_per_month'):.0f}")
+    start = page.get_by_role("group", name="Start date")
+    day = value_at(england, "horizon.start_date")
+    expect(start.get_by_role("spinbutton", name="year, Start date")).to_have_text(str(day.year))
+    expect(start.get_by_role("spinbutton", name="month, Start date")).to_have_text(f"{day.month:02d}")
+    assert page.locator('[data-testid="stException"]').count() == 0

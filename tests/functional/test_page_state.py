@@ -14,6 +14,7 @@ from presentation.tables import kpi_table
 from simulation.experiment import run_replications
 from simulation.metrics import headline_kpis
 from simulation.scenario_file import load_scenario, scenario_from_toml, with_overrides
+from tests.exports import example_moved_to
 from tests.functional.test_app import EXAMPLE, ROOT, frame, metric, open_tab, page  # noqa: F401
 from triage.validate import today_in_england
 from triage.worklist import build_worklist
@@ -22,18 +23,11 @@ ENGLAND = ROOT / "scenarios" / "england-2023-24.toml"
 
 
 EXAMPLE_AS_OF = date(2026, 11, 23)
-DATES = ("received_date", "urgent_start", "current_authorisation_expiry")
 
 
 def _export_moved_to_today() -> bytes:
-    """The shipped example with every date moved so that its own as-of day is yesterday: a council's
-    export pulled this morning (its deliberately bad rows stay bad)."""
-    frame = pd.read_csv(EXAMPLE, dtype=str, encoding="utf-8-sig")
-    shift = pd.Timedelta(days=(today_in_england() - timedelta(days=1) - EXAMPLE_AS_OF).days)
-    for column in DATES:
-        moved = pd.to_datetime(frame[column], errors="coerce", format="%Y-%m-%d") + shift
-        frame[column] = moved.dt.strftime("%Y-%m-%d").where(moved.notna(), frame[column])
-    return frame.to_csv(index=False).encode()
+    """An export pulled this morning: the example moved so that its own day is yesterday."""
+    return example_moved_to(today_in_england() - timedelta(days=1))
 
 
 def test_an_upload_is_read_as_of_today_and_nothing_is_refused_for_its_date(page: AppTest) -> None:  # noqa: F811
