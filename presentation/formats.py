@@ -95,7 +95,7 @@ def reading(s: TriageSummary) -> str:
     unit = "sheet row" if not f.separator else "line"
     parts = [f"{number(f.header_lines, 0)} header", plural(s.rows_in, "row")]
     if f.title_lines:
-        parts.insert(0, f"{plural(f.title_lines, 'title ' + unit)} above it")
+        parts.insert(0, f"{plural(f.title_lines, 'title ' + unit)} above the header")
     if f.unclosed_quotes:
         parts[-1] += f" ({number(f.unclosed_quotes, 0)} refused for an unclosed quote)"
     if s.blank_rows_skipped:

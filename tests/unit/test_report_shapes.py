@@ -15,12 +15,14 @@ import pandas as pd
 import pytest
 
 from commands.main import main
+from presentation.formats import reading
 from tests.conftest import AS_OF, BASE_ROW, csv_bytes, make_rows
 from triage.columns import best_guess
 from triage.errors import DolsSimError
 from triage.ingest import read_export
 from triage.mapping import default_mapping
 from triage.rulebook import load_rules
+from triage.summary import summarise
 from triage.worklist import build_worklist
 
 TITLES = ["DoLS open applications report", "Run on 23/11/2026 09:14", ""]
@@ -57,6 +59,9 @@ def test_title_rows_above_the_header_are_skipped_and_counted(make, name) -> None
     assert len(raw.table) == 5
     assert raw.lines_accounted() == raw.facts.lines  # titles + blank + header + rows: nothing lost
     assert raw.facts.title_lines == 2  # the title and the run date (the blank line is counted as blank)
+    summary = summarise(build_worklist(data, AS_OF, filename=name))
+    unit = "sheet row" if name.endswith(".xlsx") else "line"
+    assert f"2 title {unit}s above the header + 1 header + 5 rows + 1 blank" in reading(summary)
     result = build_worklist(data, AS_OF, filename=name)
     assert sorted(result.worklist["application_id"]) == [f"A{i}" for i in range(1, 6)]
     assert result.rows_in == result.rows_accounted == 5
