@@ -106,6 +106,10 @@ def calibrate(
         console.print(
             f"{refused} figure(s) not fitted (too little data, or not in the history): see why above."
         )
+    from simulation.calibrate import unknown_reasons_said
+
+    if said := unknown_reasons_said(cal):
+        console.print(said)
     if len(cal.rejects):
         where = f"-> {rejects}" if rejects else "(add --rejects FILE to see why)"
         console.print(f"Refused: {len(cal.rejects):,} rows {where}")

@@ -15,7 +15,13 @@ from page.keep import follows, kept_upload, kept_widget, reset
 from page.state import SCENARIOS, rules
 from presentation.calibration import backtest_chart, backtest_frame, fit_frame
 from simulation.backtest import Backtest, backtest
-from simulation.calibrate import Calibration, calibrate_history, commented_toml, synth_history
+from simulation.calibrate import (
+    Calibration,
+    calibrate_history,
+    commented_toml,
+    synth_history,
+    unknown_reasons_said,
+)
 from simulation.scenario_file import scenario_from_toml
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes
@@ -113,6 +119,9 @@ def calibrate_tab() -> None:
         "confidence; a figure with too little data is not fitted and the template's value is kept."
     )
     st.dataframe(fit_frame(cal.estimates), hide_index=True, width="stretch")
+    if said := unknown_reasons_said(cal):
+        spellings = ", ".join(f"'{k}' ({v:,})" for k, v in sorted(cal.unknown_closure_reasons.items()))
+        st.warning(f"{said}: {spellings}.")
     for line in cal.checks:
         st.caption(f"Check: {line}")
     text = commented_toml(cal)

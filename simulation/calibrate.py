@@ -22,7 +22,7 @@ start the backlog and are not counted as arrivals or used for hazards), or ``win
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -74,6 +74,8 @@ class Calibration:
     rejects: pd.DataFrame
     window_start: date
     as_of: date
+    #: closure_reason spellings the mapping does not know, with their row counts (read as not known)
+    unknown_closure_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def report(self) -> pd.DataFrame:
@@ -110,9 +112,17 @@ def _outcomes(used: pd.DataFrame, window_start: date) -> list[Draft]:
     return [Draft("outcomes.granted_share", label, yes / n, n, "share", wilson(yes, n))]
 
 
-def _extensions(used: pd.DataFrame, window_start: date, as_of: date, rules: triage.Rules) -> list[Draft]:
+def _extensions(
+    used: pd.DataFrame, window_start: date, as_of: date, rules: triage.Rules, columns: frozenset[str]
+) -> list[Draft]:
     """The share of urgent authorisations extended, of those still undecided when their 7 days ran out
-    (an extension is asked for only then): received in the window, past their seventh day by ``as_of``."""
+    (an extension is asked for only then): received in the window, past their seventh day by ``as_of``.
+    A history with no extension column does not say: the share is not known (the template's is kept),
+    never a measured 0%."""
+    label = "Urgent authorisations extended, of those undecided after 7 days"
+    if "urgent_extended_days" not in columns:
+        return [refused("outcomes.urgent_extension_granted_share", label, "share", math.nan, 0,
+                        "not known: the history has no urgent_extended_days column")]  # fmt: skip
     urgent = used.loc[
         (used["request_type"] == "urgent") & (used["received_date"] >= pd.Timestamp(window_start))
     ]
@@ -124,7 +134,6 @@ def _extensions(used: pd.DataFrame, window_start: date, as_of: date, rules: tria
     )
     n = int(waiting.sum())
     yes = int((urgent.loc[waiting, "urgent_extended_days"].fillna(0) > 0).sum())
-    label = "Urgent authorisations extended, of those undecided after 7 days"
     if n < MIN_EVENTS:
         return [refused("outcomes.urgent_extension_granted_share", label, "share", math.nan, n,
                         f"only {n} urgent authorisations ran out undecided (need {MIN_EVENTS})")]  # fmt: skip
@@ -195,7 +204,7 @@ def calibrate_history(
         closures[setting] = fit.closure
         if fit.check:
             checks.append(fit.check)
-    drafts += _outcomes(used, start) + _extensions(used, start, as_of, rules)
+    drafts += _outcomes(used, start) + _extensions(used, start, as_of, rules, history.columns)
     values = _values(drafts, template)
     values.update(
         {
@@ -249,6 +258,7 @@ def calibrate_history(
         rejects=history.rejects,
         window_start=start,
         as_of=as_of,
+        unknown_closure_reasons=dict(history.unknown_closure_reasons),
     )
 
 
@@ -341,3 +351,17 @@ def commented_toml(cal: Calibration) -> str:
                 lines.append(f"# {text}")
         lines.append(line)
     return "\n".join(header + lines) + "\n"
+
+
+def unknown_reasons_said(cal: Calibration) -> str:
+    """One line on closure reasons the mapping does not know (counts only: a reason is free text on some
+    systems, so its words stay off the terminal), or ''."""
+    unknown = cal.unknown_closure_reasons
+    if not unknown:
+        return ""
+    rows = sum(unknown.values())
+    return (
+        f"Closure reasons not recognised: {rows:,} rows, {len(unknown):,} spelling(s), read as not known "
+        "(their closures count as changes of circumstance); add them to a mapping file's "
+        "[values.closure_reason]"
+    )

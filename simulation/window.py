@@ -106,4 +106,4 @@ def worklist_at(history: History, when: date, rules: triage.Rules) -> pd.DataFra
     given = history.given
     table = given.table.loc[given.table[ROW].isin(rows)].reset_index(drop=True)
     raw = RawExport(table, given.source_name, given.encoding)
-    return build_worklist(raw, when - timedelta(days=1), rules).worklist
+    return build_worklist(raw, when - timedelta(days=1), rules, past_requests=True).worklist

@@ -3,10 +3,15 @@
 A history is an export of the input contract's columns plus ``completed_date`` and ``outcome``
 (``granted``, ``not_granted`` or ``withdrawn``) and, optionally, ``closure_reason`` for a withdrawn
 request (``screening``: closed when the form was read, e.g. a duplicate or not eligible; ``died``;
-``circumstances_changed``: discharged, moved, regained capacity). It is read by the same ingest as the
-worklist (:func:`triage.ingest.read_export`: CSV or XLSX, in memory) and validated by the same rules
-(:func:`triage.validate.validate`) for everything an open request has, so a history's received dates,
-settings, request types and urgent authorisations are refused exactly as the worklist refuses them.
+``circumstances_changed``: discharged, moved, regained capacity). Case systems' spellings of both
+("Authorised", "Closed", "Moved", "Screened Out", "Deceased") are read through the mapping
+(``[values.outcome]``, ``[values.closure_reason]`` in rules/export_mapping.toml).
+
+It is read by the same ingest as the worklist (:func:`triage.ingest.read_export`: CSV or XLSX, in
+memory) and validated by the same rules (:func:`triage.validate.validate`) for everything an open
+request has, so a history's received dates, settings, request types and urgent authorisations are
+refused exactly as the worklist refuses them; except that a renewal or review needs no expiry of the
+authorisation it follows (calibration counts requests, it does not alert on them).
 What is a history's own is checked here:
 
 - ``completed_date`` not a date, after the as-of date (a future date), or before ``received_date``;
@@ -16,14 +21,15 @@ What is a history's own is checked here:
 - an ``application_id`` on rows that differ (a request closed and reopened under the same reference, or
   two requests sharing one): none is used, since which one is the request cannot be told.
 
-An unrecognised ``closure_reason`` is a warning, not a refusal (the reason is then not known). Nothing is
-lost: ``rows_in == len(used) + len(rejects)``.
+An unrecognised ``closure_reason`` is a warning, not a refusal (the reason is then not known), and each
+such spelling is counted (:attr:`History.unknown_closure_reasons`) so the page and the terminal can say
+which to add to a mapping file. Nothing is lost: ``rows_in == len(used) + len(rejects)``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -33,12 +39,14 @@ import pandas as pd
 from triage.columns import MappedExport, map_columns
 from triage.errors import InputFileError
 from triage.ingest import EXTRA, ROW, RawExport, read_export
+from triage.mapping import ExportMapping, default_mapping
 from triage.rulebook import Rules, load_rules
 from triage.validate import DATE_EXPECTED, map_distinct, parse_dates, validate
+from triage.vocabulary import CLOSURE_REASONS, OUTCOMES
 
-OUTCOMES: tuple[str, ...] = ("granted", "not_granted", "withdrawn")
-CLOSURE_REASONS: tuple[str, ...] = ("screening", "died", "circumstances_changed")
 HISTORY_ONLY = ("completed_date", "outcome", "closure_reason")
+#: Read from a history beside the contract's columns (matched through the mapping like them).
+HISTORY_COLUMNS = ("closure_reason",)
 _SHOWN = 40
 
 
@@ -54,6 +62,10 @@ class History:
     #: The used rows as given (text), with their row numbers: what a worklist of the rows open on a past
     #: day is built from (a backtest starts from it).
     given: RawExport | None = None
+    #: The contract's columns the file has: a figure from a column it lacks is not known, never 0%.
+    columns: frozenset[str] = frozenset()
+    #: closure_reason spellings not in the mapping, with how many rows have each (read as not known).
+    unknown_closure_reasons: dict[str, int] = field(default_factory=dict)
 
 
 def canonical(text: str) -> str:
@@ -72,13 +84,16 @@ def _text(df: pd.DataFrame, col: str) -> pd.Series:
     return pd.Series("", index=df.index, dtype=str)
 
 
-def _with_closure_column(raw: RawExport) -> pd.DataFrame:
-    """The table with a ``closure_reason`` column under its contract name (matched like the others)."""
-    df = raw.table
-    for col in df.columns:
-        if col not in (ROW, EXTRA) and canonical(str(col)) == "closure_reason" and col != "closure_reason":
-            return df.rename(columns={col: "closure_reason"})
-    return df
+def coded(text: pd.Series, fld: str, mapping: ExportMapping) -> np.ndarray:
+    """A history's coded column read through the mapping's spellings; a spelling it does not know is
+    kept in the contract's style ('Moved Abroad' -> 'moved_abroad'), so a message can name it."""
+    code = mapping.coder(fld)
+
+    def read(value: str) -> str:
+        found = code(value)
+        return found if found is not None else canonical(value)
+
+    return map_distinct(text, read)
 
 
 def contract_named(table: pd.DataFrame, like: RawExport, rules: Rules) -> MappedExport:
@@ -112,7 +127,9 @@ def _repeats(df: pd.DataFrame) -> dict[int, str]:
     return refused
 
 
-def _own_checks(df: pd.DataFrame, as_of: date) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+def _own_checks(
+    df: pd.DataFrame, as_of: date, mapping: ExportMapping
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """The history's own refusals and warnings, by position (see the module docstring)."""
     problems: dict[int, list[str]] = {}
     warnings: dict[int, list[str]] = {}
@@ -149,7 +166,7 @@ def _own_checks(df: pd.DataFrame, as_of: date) -> tuple[dict[int, list[str]], di
         ],
     )
     outcome_text = _text(df, "outcome")
-    outcome = pd.Series(map_distinct(outcome_text, canonical), index=df.index, dtype=object)
+    outcome = pd.Series(coded(outcome_text, "outcome", mapping), index=df.index, dtype=object)
     done = completed.notna()
     missing = done & outcome.eq("")
     note(
@@ -171,7 +188,7 @@ def _own_checks(df: pd.DataFrame, as_of: date) -> tuple[dict[int, list[str]], di
         ["outcome given but completed_date blank (a completed request needs both)"] * int(orphan.sum()),
     )
     reason_text = _text(df, "closure_reason")
-    reason = pd.Series(map_distinct(reason_text, canonical), index=df.index, dtype=object)
+    reason = pd.Series(coded(reason_text, "closure_reason", mapping), index=df.index, dtype=object)
     odd = reason.ne("") & ~reason.isin(CLOSURE_REASONS)
     note(
         warnings,
@@ -196,9 +213,10 @@ def read_history(
     read = source if isinstance(source, RawExport) else read_export(source, filename)
     # The export's own headers read through the mapping, as the worklist reads them (issue 11); from here
     # on the table is under the contract's names.
-    mapped = map_columns(read, None, rules.criteria.inputs.flags)
+    mapping = default_mapping()
+    mapped = map_columns(read, mapping, [*rules.criteria.inputs.flags, *HISTORY_COLUMNS])
     raw = RawExport(mapped.table, read.source_name, read.encoding, read.blank_rows_skipped, read.facts)
-    df = _with_closure_column(raw).reset_index(drop=True)
+    df = raw.table.reset_index(drop=True)
     if "completed_date" not in df.columns or "outcome" not in df.columns:
         raise InputFileError(
             f"{raw.source_name}: a history needs completed_date and outcome columns "
@@ -206,14 +224,16 @@ def read_history(
         )
     repeats = _repeats(df)
     refused: dict[int, list[str]] = {i: [msg] for i, msg in repeats.items()}
-    own, warned = _own_checks(df, as_of)
+    own, warned = _own_checks(df, as_of, mapping)
     for i, msgs in own.items():
         refused.setdefault(i, []).extend(msgs)
     # The open-request rules (dates, settings, types, urgent authorisations, ages, ...) as the worklist
     # applies them, on rows not already refused as repeats; the history's own columns are checked above.
     single = [i for i in range(len(df)) if i not in repeats]
     base_table = df.iloc[single].drop(columns=[c for c in HISTORY_ONLY if c in df.columns])
-    checked = validate(contract_named(base_table.reset_index(drop=True), raw, rules), as_of, rules)
+    checked = validate(
+        contract_named(base_table.reset_index(drop=True), raw, rules), as_of, rules, past_requests=True
+    )
     position = {int(r): i for i, r in enumerate(df[ROW])}
     for row, why in zip(checked.rejects[ROW], checked.rejects["problems"], strict=True):
         refused.setdefault(position[int(row)], []).insert(0, why)
@@ -223,9 +243,11 @@ def read_history(
     used = checked.accepted.loc[ok].reset_index(drop=True)
     at = used_rows[ok]
     used["completed_date"] = parse_dates(_text(df, "completed_date")).to_numpy()[at]
-    outcome = map_distinct(_text(df, "outcome"), canonical)
+    outcome = coded(_text(df, "outcome"), "outcome", mapping)
     used["outcome"] = outcome[at]
-    reason = map_distinct(_text(df, "closure_reason"), canonical)
+    reason = coded(_text(df, "closure_reason"), "closure_reason", mapping)
+    unknown = pd.Series(_text(df, "closure_reason").to_numpy()[at])
+    unknown = unknown[unknown.ne("") & ~pd.Series(reason[at]).isin(CLOSURE_REASONS)]
     reason = np.where(np.isin(reason, CLOSURE_REASONS) & (outcome == "withdrawn"), reason, "")
     used["closure_reason"] = reason[at]
     extra = ["; ".join(warned.get(int(i), [])) for i in at]
@@ -254,4 +276,6 @@ def read_history(
         rows_in=len(raw.table),
         source_name=raw.source_name,
         given=RawExport(given, raw.source_name, raw.encoding),
+        columns=frozenset(mapped.columns.used),
+        unknown_closure_reasons={str(k): int(v) for k, v in unknown.value_counts().items()},
     )

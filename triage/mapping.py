@@ -27,13 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from triage.errors import RulesError, describe_validation_error
 from triage.rulebook import RULES_DIR, read_toml
-from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS
+from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS, HISTORY_CODED_FIELDS
 
 DEFAULT_MAPPING = RULES_DIR / "export_mapping.toml"
 #: The value table that every yes/no screening question reads.
 YES_NO = "yes_no"
 YES_NO_CODES = frozenset({"yes", "no", "unknown", "not_applicable"})
-VALUE_FIELDS: dict[str, frozenset[str]] = {**CATEGORICAL_FIELDS, YES_NO: YES_NO_CODES}
+VALUE_FIELDS: dict[str, frozenset[str]] = {**CATEGORICAL_FIELDS, YES_NO: YES_NO_CODES, **HISTORY_CODED_FIELDS}
 #: How alike two spellings must be to be named as a near miss (difflib ratio).
 NEAR_MISS_CUTOFF = 0.8
 _NOT_WORD = re.compile(r"[\W_]+")

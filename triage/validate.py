@@ -165,8 +165,13 @@ class _Problems:
         return out
 
 
-def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
-    """Split an export into accepted (typed) rows and rejects (with reasons). See the module docstring."""
+def validate(export: MappedExport, as_of: date, rules: Rules, *, past_requests: bool = False) -> Validated:
+    """Split an export into accepted (typed) rows and rejects (with reasons). See the module docstring.
+
+    ``past_requests``: the rows are a history's (calibration, a backtest's past worklist). A history
+    need not say when the authorisation a renewal or review follows ends (calibration counts requests,
+    it does not alert on them), so a blank expiry is not refused there; a worklist of open requests
+    needs it for its alerts."""
     df = export.table.reset_index(drop=True)
     mapping = export.mapping
     n = len(df)
@@ -288,13 +293,14 @@ def validate(export: MappedExport, as_of: date, rules: Rules) -> Validated:
     extended = ext.where(~bad_ext & ext.notna(), 0).astype("int64")
 
     # -- renewal and review: both follow a standard authorisation
+    expiry_blank = text("current_authorisation_expiry").eq("") & (not past_requests)
     refuse_blank(
-        is_renewal & text("current_authorisation_expiry").eq(""),
+        is_renewal & expiry_blank,
         "current_authorisation_expiry",
         "a renewal needs the expiry date of the current authorisation",
     )
     refuse_blank(
-        is_review & text("current_authorisation_expiry").eq(""),
+        is_review & expiry_blank,
         "current_authorisation_expiry",
         "a review (Part 8) needs the expiry date of the authorisation under review",
     )

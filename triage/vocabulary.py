@@ -97,6 +97,17 @@ STATUSES: tuple[str, ...] = (
 #: The stages of work in hand, in the order a request passes through them.
 IN_HAND_STATUSES: tuple[str, ...] = STATUSES[1:]
 
+#: A history's own coded fields (calibration): what became of a request, and why a withdrawn one closed
+#: (``screening``: closed when the form was read; ``died``; ``circumstances_changed``: discharged, moved,
+#: regained capacity, no longer deprived). Their spellings are data: ``[values.outcome]`` and
+#: ``[values.closure_reason]`` in rules/export_mapping.toml.
+OUTCOMES: tuple[str, ...] = ("granted", "not_granted", "withdrawn")
+CLOSURE_REASONS: tuple[str, ...] = ("screening", "died", "circumstances_changed")
+HISTORY_CODED_FIELDS: dict[str, frozenset[str]] = {
+    "outcome": frozenset(OUTCOMES),
+    "closure_reason": frozenset(CLOSURE_REASONS),
+}
+
 #: Categorical input fields a screening criterion may test, with their allowed values.
 CATEGORICAL_FIELDS: dict[str, frozenset[str]] = {
     "request_type": frozenset(WORKLIST_REQUEST_TYPES),

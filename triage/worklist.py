@@ -96,9 +96,11 @@ def build_worklist(
     filename: str | None = None,
     policy_id: str | None = None,
     mapping: ExportMapping | None = None,
+    past_requests: bool = False,
 ) -> TriageResult:
     """Read, map, validate, screen, clock and order an export (bytes, a path, or an already-read or
-    already-mapped export). ``mapping``: the export's headers and codes (default: the shipped mapping)."""
+    already-mapped export). ``mapping``: the export's headers and codes (default: the shipped mapping);
+    ``past_requests``: the rows are a history's (see :func:`triage.validate.validate`)."""
     rules = rules or load_rules()
     if isinstance(source, MappedExport):
         export = source
@@ -106,7 +108,7 @@ def build_worklist(
         raw = source if isinstance(source, RawExport) else read_export(source, filename)
         export = map_columns(raw, mapping, rules.criteria.inputs.flags)
     policy = rules.policies.get(policy_id or rules.policies.worklist_default)
-    checked = validate(export, as_of, rules)
+    checked = validate(export, as_of, rules, past_requests=past_requests)
     clocked = apply_clock(checked.accepted, as_of, rules.timescales)
     apps = add_alerts(add_authority(clocked, as_of, rules.timescales), as_of, rules.timescales)
 

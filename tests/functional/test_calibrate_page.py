@@ -48,3 +48,36 @@ def test_a_bad_date_is_a_message(page: AppTest) -> None:  # noqa: F811
     at.text_input(key="cal_as_of").set_value("2024-06-30").run()  # later rows refused: 7 months left
     assert not at.exception, at.exception
     assert any("calibration needs at least 12" in e.value for e in at.error)
+
+
+def test_a_history_as_a_case_system_writes_it(page: AppTest) -> None:  # noqa: F811
+    """Issue 21: a history with case-system spellings ("Closed", "Moved", "Deceased"), renewals without
+    the previous expiry and no extension column is read, not refused; an unknown closure reason is a
+    warning with its count, and the extension share is not known rather than a measured 0%."""
+    import io
+
+    import pandas as pd
+
+    table = pd.read_csv(io.BytesIO(synthetic_history()), dtype=str, keep_default_na=False)
+    renewal = table["request_type"].eq("renewal")
+    table.loc[renewal, "current_authorisation_expiry"] = ""
+    spelt = {"circumstances_changed": "Moved", "died": "Deceased", "screening": "Screened Out"}
+    table["closure_reason"] = table["closure_reason"].map(lambda r: spelt.get(r, r))
+    odd = table.index[table["closure_reason"].eq("Moved")][:3]
+    table.loc[odd, "closure_reason"] = "Gone Fishing"
+    table["outcome"] = table["outcome"].replace({"withdrawn": "Closed", "granted": "Authorised"})
+    table = table.drop(columns=["urgent_extended_days"])
+    data = table.to_csv(index=False).encode()
+    at = open_tab(page, "Calibrate")
+    at.file_uploader(key="cal_upload").set_value(("our-history.csv", data, "text/csv")).run()
+    at.text_input(key="cal_as_of").set_value(SYNTHETIC_AS_OF.isoformat()).run()
+    assert not at.exception, at.exception
+    history = read_history(data, SYNTHETIC_AS_OF, filename="our-history.csv")
+    assert int(renewal.sum()) > 0 and history.rejects.empty
+    assert history.unknown_closure_reasons == {"Gone Fishing": 3}
+    shown = frame(at, "Figure", "Value (95% simultaneous CI)")
+    assert shown.reset_index(drop=True).equals(fit_frame(calibrate_history(history).estimates))
+    assert any("Closure reasons not recognised: 3 rows" in w.value and "'Gone Fishing' (3)" in w.value
+               for w in at.warning)  # fmt: skip
+    ext = shown.set_index("Figure").loc["Urgent authorisations extended, of those undecided after 7 days"]
+    assert "not known" in " ".join(str(v) for v in ext.to_numpy())
