@@ -297,9 +297,15 @@ def plan(
 ) -> None:
     """The cheapest option in the --vary ranges that clears the backlog by --clear-by often enough."""
     from presentation.formats import plural
-    from presentation.options import plan_headline, plan_table, relief_sentence, search_sentence
+    from presentation.options import (
+        added_staff_said,
+        plan_headline,
+        plan_table,
+        relief_sentence,
+        search_sentence,
+    )
     from simulation.metrics import STAFF_GROUPS
-    from simulation.plan import keep_up, plan, write_plan
+    from simulation.plan import keep_up, plan, post_costs, raised, write_plan
     from simulation.sweep import Execution, parse_vary
 
     by = _date(clear_by)
@@ -309,9 +315,14 @@ def plan(
     console = _console()
     if keep_up_:
         levels = keep_up(admitted.scenario, ranges)
+        before = admitted.scenario
         admitted = admitted_from(scenario, [*(set_ or []), *(f"{k}={v}" for k, v in levels.items())])
         said = " and ".join(f"{k} {v:g}" for k, v in levels.items())
         console.print(f"--keep-up: {said} (enough for the biggest option)")
+        added = raised(before, levels)
+        if added:
+            currency = before.costs.currency
+            console.print(f"--keep-up: {added_staff_said(added, post_costs(before, added), currency)}")
     with running(executor, workers, scheduler, "Planning", None) as (pool, bar):
         result = plan(
             admitted,

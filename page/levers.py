@@ -14,6 +14,7 @@ import streamlit as st
 
 from page.keep import follows, kept_widget, reset
 from simulation.scenario import Scenario
+from simulation.scenario_file import value_at
 
 
 @dataclass(frozen=True)
@@ -97,14 +98,6 @@ LEVERS: tuple[Lever, ...] = (
         format="%.0f",
     ),
 )
-
-
-def value_at(scenario: Scenario, path: str) -> Any:
-    """The value of a key path in a scenario (``staffing.bia_fte``)."""
-    value: Any = scenario
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def lever_key(path: str) -> str:

@@ -16,15 +16,22 @@ import pandas as pd
 import streamlit as st
 
 from page.keep import fingerprint, follows, kept_widget, reset
-from page.levers import LEVERS, value_at
+from page.levers import LEVERS
 from page.state import SCENARIOS, Progress, replication_pool, rules, run_cached, runs, worklist_fingerprint
 from presentation import charts
 from presentation.formats import money, plural
-from presentation.options import heat_frame, plan_headline, plan_table, relief_sentence, search_sentence
+from presentation.options import (
+    added_staff_said,
+    heat_frame,
+    plan_headline,
+    plan_table,
+    relief_sentence,
+    search_sentence,
+)
 from simulation.admission import admit
 from simulation.executors import Workers, default_workers
 from simulation.metrics import STAFF_GROUPS
-from simulation.plan import Planner, PlanResult, add_months, keep_up
+from simulation.plan import Planner, PlanResult, add_months, keep_up, post_costs, raised
 from simulation.scenario import Scenario
 from simulation.scenario_file import scenario_from_toml, scenario_to_toml, with_values
 from simulation.sweep import Execution
@@ -177,7 +184,7 @@ def _find(
     try:
         levels = keep_up(base, vary) if keep else {}
         scenario = with_values(base, levels) if levels else base
-        added = {k: (float(value_at(base, k)), float(v)) for k, v in levels.items() if v != value_at(base, k)}
+        added = raised(base, levels)
         admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
         total = len(vary[FTE]) * len(vary[BOUGHT]) * reps
         counted = [0]
@@ -221,6 +228,9 @@ def _show(found: Found) -> None:
         m[2].metric(f"Cost to {result.clear_by}", money(cost, currency))
         m[2].caption(f"over {plural(result.run_months, 'month')} from {result.start}")
         m[3].metric("Cost a year", money(result.per_year(cost), currency))
+        posts = sum(c.per_year for c in post_costs(found.scenario, found.added))
+        if posts > 0:
+            m[3].caption(f"+ up to {money(posts, currency)} a year for the posts added to keep up (below)")
         st.success(headline)
         st.dataframe(plan_table(result, currency, LABELS), hide_index=True, key="plan_table")
         group = result.binding_staff_group
@@ -247,26 +257,11 @@ def _show(found: Found) -> None:
         _answer_chart(found)
 
 
-#: How the model costs each staff group the Options tab may add (the scenario's cost keys).
-HOW_COSTED = {
-    "staffing.mental_health_assessors": "costed per assessment, at the fee for a mental health "
-    "assessment, not as posts",
-    "staffing.authorisers": "their time is not costed: the scenario has no cost for authorisers",
-}
-
-
 def added_staff_sentence(found: Found) -> str:
-    """What the search assumed beyond the BIA ranges: the staff raised to keep up, and how the cost
-    counts them (a commissioner must not read the answer's cost as covering posts it does not)."""
-    parts = [
-        f"{LABELS.get(k, k)} {before:g} → {after:g} ({HOW_COSTED.get(k, 'costed as in the scenario')})"
-        for k, (before, after) in found.added.items()
-    ]
-    return (
-        "To keep up with the biggest option, the search also raised: "
-        + "; ".join(parts)
-        + ". Untick 'Give mental health assessors and authorisers enough time' to plan without them."
-    )
+    """What the search assumed beyond the BIA ranges, and the added staff's cost as posts."""
+    costs = post_costs(found.scenario, found.added)
+    said = added_staff_said(found.added, costs, found.currency, LABELS)
+    return said + " Untick 'Give mental health assessors and authorisers enough time' to plan without them."
 
 
 def at_the_edge(found: Found) -> str | None:

@@ -16,7 +16,7 @@ from presentation.tables import ci_text
 from simulation.metrics import STAFF_GROUPS, kpi_info
 
 if TYPE_CHECKING:
-    from simulation.plan import Evaluation, PlanResult
+    from simulation.plan import Evaluation, PlanResult, PostCost
 
 #: What a sweep's table shows per option by default (the commissioner's questions).
 SWEEP_KPIS: tuple[str, ...] = ("cleared_within_horizon", "unauthorised_person_days", "cost_total")
@@ -160,3 +160,37 @@ def heat_frame(evaluations: Sequence[Evaluation], keys: Sequence[str], currency:
             }
         )
     return pd.DataFrame(rows)
+
+
+def added_staff_said(
+    added: Mapping[str, tuple[float, float]],
+    costs: Sequence[PostCost],
+    currency: str = "GBP",
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """What a plan assumed beyond the ranges searched: the staff raised to keep up with the biggest
+    option, and what they cost as posts (a commissioner must not read the answer's cost as covering
+    posts it prices only per piece of work). '' when nothing was added."""
+    if not added:
+        return ""
+    names = labels or {}
+    priced = {c.key: c for c in costs}
+    parts = []
+    for key, (before, after) in added.items():
+        part = f"{names.get(key, key)} {show(before)} → {show(after)}"
+        cost = priced.get(key)
+        if cost is not None:
+            part += (
+                f": {money(cost.per_year, currency)} a year as posts ({show(round(cost.added, 2))} × "
+                f"{number(cost.hours_a_year, 0)} productive hours at {money(cost.per_hour, currency)} an "
+                "hour, the scenario's fee over the hours the work takes)"
+            )
+        parts.append(part)
+    total = sum(c.per_year for c in costs)
+    said = "To keep up with the biggest option, the search also raised " + "; ".join(parts) + "."
+    if total > 0:
+        said += (
+            f" The option's cost counts their work at the fee; funding them as posts adds up to "
+            f"{money(total, currency)} a year."
+        )
+    return said

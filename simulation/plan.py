@@ -27,7 +27,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,8 @@ __all__ = [
     "keep_up",
     "plan",
     "plan_scenario",
+    "post_costs",
+    "raised",
     "write_plan",
 ]
 from simulation.scenario import MONTH_DAYS, Scenario, ScenarioError
@@ -131,6 +133,56 @@ def keep_up(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> dict[str, 
     }
     now = {LATER_GROUPS[0]: s.mental_health_assessors, LATER_GROUPS[1]: s.authorisers}
     return {k: max(now[k], math.ceil(v * HEADROOM * 2) / 2) for k, v in need.items() if k not in vary}
+
+
+#: The weeks in a year (365.25 / 7): a post is paid for every one of them.
+WEEKS_A_YEAR = 365.25 / 7
+
+
+@dataclass(frozen=True)
+class PostCost:
+    """What a post added to keep up costs a year, and how that was priced."""
+
+    key: str
+    added: float  # FTE (mental health assessors) or people (authorisers) added
+    per_hour: float  # the scenario's price of an hour of this group's time
+    hours_a_year: float  # productive hours of one post a year
+    per_year: float  # added x per_hour x hours_a_year
+
+
+def raised(scenario: Scenario, levels: Mapping[str, float]) -> dict[str, tuple[float, float]]:
+    """The groups :func:`keep_up`'s ``levels`` raise above ``scenario``'s: {key: (before, after)}."""
+    from simulation.scenario_file import value_at
+
+    return {
+        k: (float(value_at(scenario, k)), float(v)) for k, v in levels.items() if v != value_at(scenario, k)
+    }
+
+
+def post_costs(scenario: Scenario, added: Mapping[str, tuple[float, float]]) -> list[PostCost]:
+    """The staff :func:`keep_up` added (``{key: (before, after)}``), costed as posts.
+
+    Why: the model pays mental health assessors and authorisers per piece of work (the fee for an
+    assessment, the cost of a sign-off), so capacity added to keep up looks free while idle; a council
+    that funds it pays by the year. Each added post is priced at the scenario's own rate for an hour of
+    that group's time (the fee over the mean hours the work takes) for every productive hour of the year.
+    The option's cost already counts the work they do at the fee, so this is the most funding them as
+    posts adds."""
+    s, c = scenario.staffing, scenario.costs
+    rates = {
+        LATER_GROUPS[0]: (c.mental_health_assessment / s.mha_hours_per_assessment.mean,
+                          s.mha_productive_hours_per_week),
+        LATER_GROUPS[1]: (c.sign_off / s.authoriser_hours_per_sign_off.mean,
+                          s.authoriser_productive_hours_per_week),
+    }  # fmt: skip
+    out = []
+    for key, (before, after) in added.items():
+        if key not in rates or after <= before:
+            continue
+        per_hour, weekly = rates[key]
+        hours = weekly * WEEKS_A_YEAR
+        out.append(PostCost(key, after - before, per_hour, hours, (after - before) * per_hour * hours))
+    return out
 
 
 class Planner:

@@ -208,3 +208,11 @@ def scaled(scenario: Scenario, factor: float) -> Scenario:
             if name.endswith("_change"):
                 change[name] *= factor
     return validate_scenario(data)
+
+
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The value of a key path in a scenario (``staffing.bia_fte``): what a lever or a plan reads."""
+    value: Any = scenario
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value

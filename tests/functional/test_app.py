@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from page.options_tab import LABELS
 from presentation.charts import band_colours, band_swatch
 from presentation.tables import comparison_table, kpi_table, waits_table
 from simulation.compare import paired_comparison
@@ -428,7 +429,14 @@ def test_options_tab_answers_as_the_library(page: AppTest) -> None:
     said = " ".join(i.value for i in page.info)
     assert "To keep up with the biggest option" in said
     assert f"Mental health assessors (FTE) {example.staffing.mental_health_assessors:g} → " in said
-    assert f"→ {levels['staffing.mental_health_assessors']:g} (costed per assessment" in said
+    assert f"→ {levels['staffing.mental_health_assessors']:g}: " in said
+    from presentation.options import added_staff_said
+    from simulation.plan import post_costs, raised
+
+    added = raised(example, levels)
+    assert added_staff_said(added, post_costs(example, added), "GBP", LABELS) in said  # what the CLI says
+    posts = sum(c.per_year for c in post_costs(example, added))
+    assert posts > 0 and f"adds up to {money(posts)} a year" in said
     page.radio(key="opt_measure").set_value("Cost to the date").run()
     assert not page.exception and metric(page, "Cost to 2026-10-01") == money(cost)  # kept, not rerun
 

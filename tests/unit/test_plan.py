@@ -174,3 +174,31 @@ def test_hardest_replications_first_give_the_same_plan_in_fewer_runs() -> None:
             for h, r in results.items()}  # fmt: skip
     assert runs[True][90] < runs[False][90]
     assert hard.replications < plain.replications
+
+
+def test_staff_added_to_keep_up_are_costed_as_posts() -> None:
+    """A post added to keep up is paid by the year: fully used, it costs what its year of work costs at
+    the scenario's fees (assessments it completes x the fee), and an idle one costs the same. Nothing
+    added, nothing costed; twice the added staff, twice the cost."""
+    from simulation.plan import WEEKS_A_YEAR, keep_up, post_costs, raised
+    from simulation.scenario_file import load_scenario
+    from tests.conftest import EXAMPLE
+
+    example = load_scenario(EXAMPLE)
+    s, c = example.staffing, example.costs
+    added = raised(example, keep_up(example, {FTE: [6, 14], BOUGHT: [0, 400]}))
+    costs = {p.key: p for p in post_costs(example, added)}
+    mha = costs["staffing.mental_health_assessors"]
+    assessments_a_year = s.mha_productive_hours_per_week * WEEKS_A_YEAR / s.mha_hours_per_assessment.mean
+    added_mha = 13.5 - s.mental_health_assessors
+    assert mha.added == pytest.approx(added_mha)
+    assert mha.per_year == pytest.approx(added_mha * assessments_a_year * c.mental_health_assessment)
+    per_sign_off = s.authoriser_hours_per_sign_off.mean
+    signs_a_year = s.authoriser_productive_hours_per_week * WEEKS_A_YEAR / per_sign_off
+    auth = costs["staffing.authorisers"]
+    assert auth.per_year == pytest.approx((12.5 - s.authorisers) * signs_a_year * c.sign_off)
+    assert post_costs(example, {}) == []
+    doubled = {k: (b, b + 2 * (a - b)) for k, (b, a) in added.items()}
+    assert sum(p.per_year for p in post_costs(example, doubled)) == pytest.approx(
+        2 * sum(p.per_year for p in costs.values())
+    )
