@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -29,27 +31,61 @@ def report_for(run: Run) -> Callable[[], str]:
     """The download's builder of the one-file HTML report: the run, and its comparison with the baseline
     chosen now (built when clicked, on the download's own thread, so it takes plain values)."""
     return partial(
-        build_report, run, baseline_for(run), assumptions(rules().timescales), rules().criteria.all_bands
+        build_report,
+        run,
+        baseline_for(run),
+        assumptions(rules().timescales),
+        rules().criteria.all_bands,
+        st.session_state.get("plan_clear_by"),
     )
 
 
-def build_report(run: Run, baseline: Run | None, assumed: tuple[str, ...], all_bands: list[str]) -> str:
-    comparison = None
+def build_report(
+    run: Run,
+    baseline: Run | None,
+    assumed: tuple[str, ...],
+    all_bands: list[str],
+    clear_by: date | None = None,
+) -> str:
+    """The report as the page shows the run: the backlog chart with its mean lines, band, target and
+    clear-by date, and, against a baseline, the comparison table with the two runs' chart beside it."""
+    comparison = paired = None
+    target = run.scenario.targets.backlog_target
+    shown = [charts.backlog_over_time(run.results.backlog, all_bands, target=target, clear_by=clear_by)]
     if baseline is not None:
         comparison = paired_comparison(baseline.results.replications, run.results.replications)
-    target = run.scenario.targets.backlog_target
+        paired = paired_chart(baseline, run, all_bands, clear_by)
     return html_report(
         title=f"dols-sim: {run.name}",
         scenario_toml=run.toml_text,
         summary=run.results.summary,
         seed=run.seed,
         reps=run.reps,
-        charts=[charts.backlog_over_time(run.results.backlog, all_bands, target=target)],
+        charts=shown,
         comparison=comparison,
         baseline_name=baseline.name if baseline is not None else None,
+        comparison_chart=paired,
         notes=[note] if (note := worklist_note(run.results)) else [],
         assumed=assumed,
         currency=run.scenario.costs.currency,
+    )
+
+
+def paired_chart(
+    base: Run, option: Run, all_bands: list[str], clear_by: date | None = None
+) -> alt.LayerChart:
+    """The baseline's and the option's whole backlog over time on one chart (page and report alike)."""
+    both = []
+    for run in (base, option):
+        all_band = run.results.backlog[run.results.backlog["band"] == "all"].copy()
+        all_band["run"] = run.name
+        both.append(all_band)
+    return charts.backlog_over_time(
+        pd.concat(both),
+        all_bands,
+        "Open applications: baseline and option",
+        target=option.scenario.targets.backlog_target,
+        clear_by=clear_by,
     )
 
 
@@ -74,17 +110,7 @@ def compare_runs() -> None:
     st.dataframe(
         comparison_table(comparison, option.scenario.costs.currency), hide_index=True, key="compare_table"
     )
-    both = []
-    for run in (base, option):
-        all_band = run.results.backlog[run.results.backlog["band"] == "all"].copy()
-        all_band["run"] = run.name
-        both.append(all_band)
-    chart = charts.backlog_over_time(
-        pd.concat(both),
-        rules().criteria.all_bands,
-        "Open applications: baseline and option",
-        target=option.scenario.targets.backlog_target,
-    )
+    chart = paired_chart(base, option, rules().criteria.all_bands, st.session_state.get("plan_clear_by"))
     st.altair_chart(chart, width="stretch")
 
 

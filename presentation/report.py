@@ -87,11 +87,13 @@ def html_report(
     charts: Sequence[alt.TopLevelMixin] = (),
     comparison: pd.DataFrame | None = None,
     baseline_name: str | None = None,
+    comparison_chart: alt.TopLevelMixin | None = None,
     notes: Sequence[str] = (),
     assumed: Sequence[str] = (),
     currency: str = "GBP",
 ) -> str:
-    """The report as one HTML string (write it with ``Path.write_text`` or offer it as a download)."""
+    """The report as one HTML string (write it with ``Path.write_text`` or offer it as a download);
+    ``comparison_chart`` is drawn under the comparison table (the two runs' backlog, as on the page)."""
     when = datetime.now().strftime("%Y-%m-%d %H:%M")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -109,6 +111,8 @@ def html_report(
             f"<h2>Against the baseline: {html.escape(baseline_name)} (paired, same seed)</h2>",
             _table(comparison_table(comparison, currency)),
         ]
+        if comparison_chart is not None:
+            parts.append(f"<div class='chart'>{chart_svg(comparison_chart)}</div>")
     if charts:
         parts.append("<h2>Charts</h2>")
         parts += [f"<div class='chart'>{chart_svg(c)}</div>" for c in charts]

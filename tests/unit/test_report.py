@@ -75,3 +75,30 @@ def test_assumptions_read_the_timescales_file() -> None:
     assert "last 7 days" in default and "after day 21" in default and "28 days before" in default
     longer = " ".join(assumptions(Timescales(urgent=UrgentClock(period_days=21))))
     assert "last 21 days" in longer
+
+
+def test_the_report_draws_what_the_page_draws() -> None:
+    """Issue 21: the report's backlog chart has its mean lines, percentile band, target and clear-by
+    date, and against a baseline the two runs' chart comes under the comparison table."""
+    from datetime import date
+
+    from page.compare_section import build_report
+    from page.state import Run
+
+    def kept(name: str, *overrides: str) -> Run:
+        scenario = small(*overrides)
+        return Run(name, scenario, scenario_to_toml(scenario), 9, 3, run_replications(scenario, 3, 9))
+
+    base, option = kept("base"), kept("more BIAs", "staffing.bia_fte=12")
+    alone = build_report(option, None, (), BANDS, date(2026, 1, 1))
+    both = build_report(option, base, (), BANDS, date(2026, 1, 1))
+    svgs = re.findall(r"<svg.*?</svg>", both, flags=re.S)
+    assert len(re.findall(r"<svg.*?</svg>", alone, flags=re.S)) == 1 and len(svgs) == 2
+    paired, backlog = svgs  # in the document's order: under the comparison, then the charts section
+    for svg in (backlog, paired):
+        assert svg.count('class="mark-line') >= 1  # the mean line(s)
+        assert svg.count('class="mark-rule') >= 2  # the target and the clear-by date
+        assert "stroke-dasharray" in svg
+    assert 'class="mark-area' in backlog  # the 5th-95th percentile band
+    # the paired chart sits between the comparison table and the charts section
+    assert both.index("Against the baseline") < both.index(paired) < both.index("<h2>Charts</h2>")
