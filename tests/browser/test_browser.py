@@ -281,6 +281,11 @@ def test_options_tab_finds_the_cheapest_option_in_one_action(page: Page) -> None
     expect(chance.locator('[data-testid="stMetricValue"]')).to_have_text(re.compile(r"^\d+%$"))
     said = "Cheapest option that gets the backlog below 250 open by 2027-06-30"
     expect(panel.get_by_text(said)).to_be_visible()
+    # what the search assumed: the staff added to keep up, and their cost as posts (issue 21)
+    added = panel.get_by_text(re.compile(r"To keep up with the biggest option, the search also raised"))
+    expect(added).to_be_visible()
+    expect(added).to_contain_text(re.compile(r"£[\d,]+ a year as posts"))
+    expect(added).to_contain_text(re.compile(r"funding them as posts adds up to £[\d,]+ a year"))
     heat = panel.locator('[data-testid="stVegaLiteChart"]').first
     expect(heat.locator("canvas, svg").first).to_be_visible()
     box = heat.bounding_box()
@@ -413,3 +418,38 @@ def test_the_levers_follow_the_chosen_scenario(page: Page) -> None:
     expect(start.get_by_role("spinbutton", name="year, Start date")).to_have_text(str(day.year))
     expect(start.get_by_role("spinbutton", name="month, Start date")).to_have_text(f"{day.month:02d}")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_report_export_with_a_title_row_and_a_yes_no_extension(page: Page) -> None:
+    """Issue 21: a report export with a title and a run date above the header, and "Extension Granted"
+    as Y/N: no row lost, and an extended urgent authorisation ends 14 days after it began (7 + 7), an
+    unextended one after 7."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    export = (
+        b"DoLS open applications,,,,,\n"
+        b"Run on 23/11/2026 09:14,,,,,\n"
+        b",,,,,\n"
+        b"Request ID,Date Received,Placement Type,Request Type,Urgent Start,Extension Granted\n"
+        b"U1,19/11/26,Nursing Home,Urgent Authorisation,19/11/26,Y\n"
+        b"U2,20/11/26,Nursing Home,Urgent Authorisation,20/11/26,N\n"
+        b"S1,01/11/26,Ward,Standard Authorisation,,\n"
+    )
+    upload(page, EXPORT, {"name": "report.csv", "mimeType": "text/csv", "buffer": export})
+    as_of = page.get_by_role("textbox", name="As of")
+    expect(as_of).not_to_have_value("2026-11-23", timeout=SLOW)  # an upload is read as of today first
+    as_of.fill("2026-11-23")
+    as_of.press("Enter")
+    expect(
+        page.get_by_text(re.compile(r"2 title lines above the header \+ 1 header \+ 3 rows"))
+    ).to_be_visible(timeout=SLOW)
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("3", timeout=SLOW)
+    refused = page.locator('[data-testid="stMetric"]').filter(has_text="Refused rows")
+    expect(refused.locator('[data-testid="stMetricValue"]')).to_have_text("0")
+    top = page.locator('[data-testid="stTable"] tbody tr')
+    u1 = top.filter(has_text="U1")
+    u2 = top.filter(has_text="U2")
+    expect(u1).to_contain_text("2026-12-02")  # urgent from 19 November, extended: day 14 is 2 December
+    expect(u2).to_contain_text("2026-11-26")  # from 20 November, not extended: day 7 is 26 November
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "title_rows.png"), full_page=False)
