@@ -1,14 +1,16 @@
 """The Options tab: what does it take to clear the backlog by a date, and what does it cost?
 
-One action (Find the cheapest option) runs every option of a grid of in-house BIAs and bought
-assessments for the heat map (chance of clearing by the date, cost, unauthorised person-days), with a
-progress bar, then ``plan`` over the same grid, which finds those replications already run. Runs go to
-the page's shared pool of worker processes, with the same numbers as ``dols-sim plan``.
+One action (Find the cheapest option) runs ``plan`` over a grid of in-house BIAs and bought assessments
+exactly as ``dols-sim plan`` does (same search, same replications, same answer, in about its time), and
+shows the answer; then it runs the rest of the grid for the heat map (chance of clearing by the date,
+cost, unauthorised person-days), reusing every replication the search ran, with a progress bar. Runs go
+to the page's shared pool of worker processes, with the same numbers as ``dols-sim plan``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -53,7 +55,8 @@ class Found:
     """A plan and its heat map, kept in the session so changing the map's measure does not rerun them."""
 
     result: PlanResult
-    heat: pd.DataFrame
+    #: None until the rest of the grid has run (after the answer is on screen)
+    heat: pd.DataFrame | None
     scenario: Scenario
     worklist: pd.DataFrame | None
     seed: int
@@ -62,6 +65,8 @@ class Found:
     added: dict[str, tuple[float, float]] = field(default_factory=dict)
     #: the ranges searched, {key path: values}
     vary: dict[str, list[float]] = field(default_factory=dict)
+    #: the search's planner, kept in memory so the heat map reuses its replications
+    planner: Planner | None = field(default=None, compare=False, repr=False)
 
 
 def _bases() -> dict[str, tuple[Scenario, pd.DataFrame | None]]:
@@ -180,36 +185,82 @@ def _find(
     keep: bool,
 ) -> None:
     st.session_state["plan_clear_by"] = clear_by
-    bar = Progress("Running the options...")
+    bar = Progress("Searching for the cheapest option...")
+
+    def searched(done: int, total: int) -> None:
+        bar.update(done, total, f"Searched {done} of {total} rows of the grid")
+
+    run = Execution(Workers(replication_pool(), "processes", default_workers()), progress=searched)
     try:
-        levels = keep_up(base, vary) if keep else {}
-        scenario = with_values(base, levels) if levels else base
-        added = raised(base, levels)
-        admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
-        total = len(vary[FTE]) * len(vary[BOUGHT]) * reps
-        counted = [0]
-
-        def tick() -> None:
-            counted[0] += 1
-            bar.update(counted[0], total, f"Replication {counted[0]:,} of {total:,}")
-
-        run = Execution(Workers(replication_pool(), "processes", default_workers()))
-        planner = Planner(
-            admitted, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run
-        )
-        planner.evaluator.on_result = tick
-        # The whole grid first (the heat map): the search then finds its replications already run.
-        heat = heat_frame(planner.option_map(vary), [FTE, BOUGHT], scenario.costs.currency)
-        bar.show(1.0, "Searching for the cheapest option...")
-        result = planner.plan(vary)
+        found = find_options(base, worklist, clear_by, target, confidence, reps, seed, vary, keep, run)
     except DolsSimError as exc:
         bar.empty()
         st.error(str(exc))
         return
     bar.empty()
-    st.session_state["options_found"] = Found(
-        result, heat, planner.admitted.scenario, worklist, seed, scenario.costs.currency, added, vary
+    st.session_state["options_found"] = found
+
+
+def find_options(
+    base: Scenario,
+    worklist: pd.DataFrame | None,
+    clear_by: date,
+    target: int,
+    confidence: float,
+    reps: int,
+    seed: int,
+    vary: dict[str, list[float]],
+    keep: bool,
+    run: Execution,
+) -> Found:
+    """The Options tab's search, the same as ``dols-sim plan`` (``--keep-up`` when ``keep``): the answer
+    first, so the page answers in the CLI's time; the heat map's other cells are run afterwards
+    (:func:`fill_heat_map`), reusing every replication the search ran.
+
+    No Streamlit here: ``benchmarks/options_bench.py`` times it beside the CLI.
+    """
+    levels = keep_up(base, vary) if keep else {}
+    scenario = with_values(base, levels) if levels else base
+    added = raised(base, levels)
+    admitted = admit(scenario, rules(), initial_worklist=worklist, read_files=False)
+    planner = Planner(admitted, clear_by, target=target, confidence=confidence, reps=reps, seed=seed, run=run)
+    result = planner.plan(vary)
+    return Found(
+        result, None, planner.admitted.scenario, worklist, seed, scenario.costs.currency, added, vary, planner
     )
+
+
+def fill_heat_map(found: Found, on_result: Callable[[], None] | None = None) -> Found:
+    """``found`` with its heat map: every option of the grid at the plan's replications (those the
+    search ran are not run again)."""
+    planner = found.planner
+    assert planner is not None
+    planner.evaluator.on_result = on_result
+    try:
+        heat = heat_frame(planner.option_map(found.vary), [FTE, BOUGHT], found.currency)
+    finally:
+        planner.evaluator.on_result = None
+    return replace(found, heat=heat)
+
+
+def _heat_map(found: Found) -> Found:
+    """The heat map, run now if the search has only just answered (a progress bar while it runs)."""
+    if found.heat is not None:
+        return found
+    total = len(found.vary[FTE]) * len(found.vary[BOUGHT]) * found.result.reps
+    bar = Progress("Running the rest of the grid for the heat map...")
+    counted = [0]
+
+    def tick() -> None:
+        counted[0] += 1
+        bar.update(counted[0], total, f"Heat map: replication {counted[0]:,} of at most {total:,}")
+
+    try:
+        found = fill_heat_map(found, tick)
+    finally:
+        bar.empty()
+    st.session_state["options_found"] = found
+    return found
 
 
 def _show(found: Found) -> None:
@@ -245,8 +296,10 @@ def _show(found: Found) -> None:
     st.caption(search_sentence(result))
     measure = MEASURES[st.radio("Heat map of", list(MEASURES), horizontal=True, key="opt_measure")]
     answer = result.answer.option.as_dict if result.answer else None
+    found = _heat_map(found)
+    assert found.heat is not None
     chart = charts.option_heat_map(
-        found.heat, (BOUGHT, LABELS[BOUGHT]), (FTE, LABELS[FTE]), measure, answer=answer
+        found.heat, (BOUGHT, LABELS[BOUGHT]), (FTE, LABELS[FTE]), measure, answer, found.currency
     )
     st.altair_chart(chart, width="stretch")
     st.caption(

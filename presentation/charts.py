@@ -15,6 +15,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from presentation.formats import CURRENCY_SYMBOLS
+
 #: Highest band to lowest: red, amber, green (bands between are graded between them).
 RAG = ("#c0392b", "#e67e22", "#27ae60")
 NOT_SCREENED = "#7f8c8d"
@@ -175,12 +177,24 @@ def backlog_over_time(
     return alt.LayerChart(layer=layers)
 
 
-#: What an option heat map can show: column, title, colour scheme (the good end light for costs).
-HEAT_MEASURES: dict[str, tuple[str, str, Any]] = {
-    "chance": ("chance", "Chance of clearing by the date", "greens"),
-    "cost": ("cost", "Cost to the date", "oranges"),
-    "unauthorised": ("unauthorised", "Person-days without authorisation", "reds"),
+#: What an option heat map can show: column, title, colour scheme (the good end light for costs), and
+#: the legend's title (the unit, so a scale of costs says its currency).
+HEAT_MEASURES: dict[str, tuple[str, str, Any, str]] = {
+    "chance": ("chance", "Chance of clearing by the date", "greens", "chance"),
+    "cost": ("cost", "Cost to the date", "oranges", "cost ({currency})"),
+    "unauthorised": ("unauthorised", "Person-days without authorisation", "reds", "person-days"),
 }
+
+#: Where on a scheme (0 light .. 1 dark) a cell is dark enough to need white text to be read.
+DARK_FROM = 0.55
+
+
+def cell_ink(values: pd.Series, fixed: tuple[float, float] | None = None) -> pd.Series:
+    """The text colour for each heat map cell: white on the dark end of the scale, near-black on the
+    light end (the scale's domain ``fixed``, else the values' own range), so every label can be read."""
+    lo, hi = fixed if fixed is not None else (float(values.min()), float(values.max()))
+    share = (values - lo) / (hi - lo) if hi > lo else values * 0.0
+    return share.map(lambda v: "#ffffff" if v >= DARK_FROM else "#111111")
 
 
 def option_heat_map(
@@ -189,25 +203,39 @@ def option_heat_map(
     y: tuple[str, str],
     measure: str = "chance",
     answer: dict[str, float] | None = None,
+    currency: str = "GBP",
 ) -> alt.LayerChart:
     """A grid of options (``x`` and ``y``: column and axis title), coloured by ``measure`` (a key of
     :data:`HEAT_MEASURES`), each cell labelled with its value for people; ``answer`` outlines one cell.
 
     ``frame`` is :func:`presentation.options.heat_frame`'s: the two keys, then ``chance``, ``cost`` and
-    ``unauthorised`` with ``<measure>_text`` beside each.
+    ``unauthorised`` with ``<measure>_text`` beside each. Why the care over legibility: a commissioner
+    reads the numbers in the cells, on a projector as often as on a laptop.
     """
-    column, title, scheme = HEAT_MEASURES[measure]
+    column, title, scheme, unit = HEAT_MEASURES[measure]
     data = frame.rename(columns={x[0]: "x", y[0]: "y"})
+    fixed = (0.0, 1.0) if measure == "chance" else None
+    data["ink"] = cell_ink(data[column], fixed)
     xs = sorted(set(data["x"]))
     ys = sorted(set(data["y"]), reverse=True)
     scale = alt.Scale(scheme=scheme, domain=[0, 1]) if measure == "chance" else alt.Scale(scheme=scheme)
-    legend = alt.Legend(format="%") if measure == "chance" else alt.Legend(format=",.0f")
-    base = alt.Chart(data, title=title).encode(
-        x=alt.X("x:O", sort=xs, title=x[1]),
-        y=alt.Y("y:O", sort=ys, title=y[1]),
+    symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+    legend = alt.Legend(
+        format="%" if measure == "chance" else ",.0f",
+        title=unit.format(currency=currency),
+        titleFontSize=12,
+        labelFontSize=12,
+        labelExpr=f"'{symbol}' + format(datum.value, ',.0f')" if measure == "cost" else alt.Undefined,
+    )
+    heading = alt.TitleParams(
+        title, anchor="start", fontSize=14, subtitle=f"{y[1]} (rows) by {x[1]} (columns)", limit=0
+    )
+    base = alt.Chart(data, title=heading).encode(
+        x=alt.X("x:O", sort=xs, title=x[1], axis=alt.Axis(labelAngle=0, labelFontSize=12, titleFontSize=12)),
+        y=alt.Y("y:O", sort=ys, title=y[1], axis=alt.Axis(labelFontSize=12, titleFontSize=12)),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color(f"{column}:Q", scale=scale, title=None, legend=legend),
+        color=alt.Color(f"{column}:Q", scale=scale, legend=legend),
         tooltip=[
             alt.Tooltip("x:O", title=x[1]),
             alt.Tooltip("y:O", title=y[1]),
@@ -216,10 +244,14 @@ def option_heat_map(
             alt.Tooltip("unauthorised_text:N", title="person-days without authorisation"),
         ],
     )
-    text = base.mark_text(fontSize=11).encode(text=f"{measure}_text:N", color=alt.value("#111"))
+    # A condition, not a second colour scale: a layer shares the cells' (quantitative) colour scale.
+    ink = alt.condition("datum.ink == '#ffffff'", alt.value("#ffffff"), alt.value("#111111"))
+    text = base.mark_text(fontSize=12).encode(text=f"{measure}_text:N", color=ink)
     layers: list[alt.Chart] = [cells, text]
     if answer is not None:
         marked = data[(data["x"] == answer[x[0]]) & (data["y"] == answer[y[0]])]
-        outline = alt.Chart(marked).mark_rect(fill=None, stroke="#111", strokeWidth=3)
-        layers.append(outline.encode(x=alt.X("x:O", sort=xs), y=alt.Y("y:O", sort=ys)))
-    return alt.LayerChart(layer=layers).properties(height=max(160, 44 * len(ys)))
+        # Black round white: seen on the lightest cell and the darkest.
+        for stroke, width in (("#111111", 5), ("#ffffff", 2)):
+            outline = alt.Chart(marked).mark_rect(fill=None, stroke=stroke, strokeWidth=width)
+            layers.append(outline.encode(x=alt.X("x:O", sort=xs), y=alt.Y("y:O", sort=ys)))
+    return alt.LayerChart(layer=layers).properties(height=alt.Step(40))

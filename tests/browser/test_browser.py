@@ -286,8 +286,9 @@ def test_options_tab_finds_the_cheapest_option_in_one_action(page: Page) -> None
     expect(added).to_be_visible()
     expect(added).to_contain_text(re.compile(r"£[\d,]+ a year as posts"))
     expect(added).to_contain_text(re.compile(r"funding them as posts adds up to £[\d,]+ a year"))
+    # The answer comes first (the CLI's search); the rest of the grid runs after it, for the heat map.
     heat = panel.locator('[data-testid="stVegaLiteChart"]').first
-    expect(heat.locator("canvas, svg").first).to_be_visible()
+    expect(heat.locator("canvas, svg").first).to_be_visible(timeout=600_000)
     box = heat.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 150
     assert page.locator('[data-testid="stException"]').count() == 0

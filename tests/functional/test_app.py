@@ -424,6 +424,13 @@ def test_options_tab_answers_as_the_library(page: AppTest) -> None:
     assert metric(page, "Chance of clearing by 2026-10-01") == f"{lib.answer.probability:.0%}"
     assert metric(page, "Cheapest option") == ", ".join(f"{v:g}" for v in lib.answer.option.as_dict.values())
     assert len(page.get("vega_lite_chart")) >= 2  # the heat map and the answer's backlog
+    # The same search as the CLI's, not a whole grid first: the answer looked at the library's options
+    # (a worker running ahead may add a replication or two), and the heat map, run after it, holds
+    # every option of the grid.
+    found = page.session_state["options_found"]
+    assert [e.option for e in found.result.evaluated] == [e.option for e in lib.evaluated]
+    assert found.result.manifest["replications_run"] < 9 * 3
+    assert len(found.heat) == 9 and set(found.heat["staffing.bia_fte"]) == {6.0, 10.0, 14.0}
     # What the search assumed is on screen: each staff group raised, before and after, and how it is costed.
     levels = keep_up(example, vary)
     said = " ".join(i.value for i in page.info)
