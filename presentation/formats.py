@@ -34,12 +34,14 @@ def number(value: float, decimals: int | None = None) -> str:
 
 
 def format_value(value: float | None, unit: str, currency: str = "GBP") -> str:
-    """A value for people by its unit (``count``, ``days``, ``weeks``, ``share``, ``money``, ``flag``);
-    a missing value is an en dash."""
+    """A value for people by its unit (``count``, ``days``, ``weeks``, ``share``, ``points`` (a difference
+    of shares), ``money``, ``flag``); a missing value is an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if unit == "share":
         return f"{value:.1%}"
+    if unit == "points":  # a difference of two shares: percentage points, never a per cent of a per cent
+        return f"{value * 100:+.1f} points"
     if unit == "money":
         return money(value, currency)
     if unit == "count":
@@ -54,6 +56,9 @@ def format_with_ci(mean: float, low: float, high: float, unit: str, currency: st
     shown = format_value(mean, unit, currency)
     if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
         return shown
+    if unit == "points":
+        lo, hi = f"{low * 100:+.1f}", f"{high * 100:+.1f}"
+        return shown if lo == hi == f"{mean * 100:+.1f}" else f"{shown} ({lo} to {hi})"
     lo, hi = format_value(low, unit, currency), format_value(high, unit, currency)
     if lo == hi == shown:
         return shown

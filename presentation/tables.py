@@ -69,6 +69,12 @@ def kpi_table(
     return pd.DataFrame(rows, columns=["KPI", "mean (95% CI)"])
 
 
+def difference_unit(unit: str) -> str:
+    """The unit of a difference: two shares differ by percentage points (54.0% against 50.0% is +4.0
+    points, not 4.0% or 8%); anything else keeps its unit."""
+    return "points" if unit == "share" else unit
+
+
 def comparison_table(comparison: pd.DataFrame, currency: str = "GBP") -> pd.DataFrame:
     """A paired comparison (:func:`simulation.compare.paired_comparison`) for people."""
     rows = []
@@ -80,7 +86,9 @@ def comparison_table(comparison: pd.DataFrame, currency: str = "GBP") -> pd.Data
                 "KPI": info.label,
                 "baseline": format_value(baseline, info.unit, currency),
                 "option": format_value(option, info.unit, currency),
-                "difference (95% CI)": format_with_ci(difference, low, high, info.unit, currency),
+                "difference (95% CI)": format_with_ci(
+                    difference, low, high, difference_unit(info.unit), currency
+                ),
                 "option is": verdict(str(kpi), low, high),
             }
         )

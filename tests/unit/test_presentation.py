@@ -34,6 +34,10 @@ def test_cis_money_and_plurals() -> None:
     assert format_with_ci(12, 10, 14, "count") == "12 (10–14)"
     assert format_with_ci(-3.2, -5.1, -1.3, "days") == "-3.2 (-5.1 to -1.3)"
     assert format_with_ci(7, math.nan, math.nan, "count") == "7"  # one replication: no interval
+    # a difference of shares in points: 54% against 50% is +4.0 points, never "4.0%"
+    assert format_value(0.54 - 0.50, "points") == "+4.0 points"
+    assert format_with_ci(-0.034, -0.051, -0.012, "points") == "-3.4 points (-5.1 to -1.2)"
+    assert format_with_ci(0.0, 0.0, 0.0, "points") == "+0.0 points"
     assert money(1500, "EUR") == "€1,500" and money(10, "NOK") == "NOK 10"
     assert plural(1, "application") == "1 application" and plural(2000, "application") == "2,000 applications"
 
@@ -92,3 +96,15 @@ def test_tables_for_people() -> None:
         }
     )
     assert comparison_table(comparison).iloc[0].tolist()[1:] == ["10", "12", "2 (1–3)", "better"]
+    shares = pd.DataFrame(
+        {
+            "kpi": ["within_statutory_share"],
+            "baseline": [0.50],
+            "option": [0.54],
+            "difference": [0.04],
+            "ci_low": [0.02],
+            "ci_high": [0.06],
+        }
+    )
+    row = comparison_table(shares).iloc[0].tolist()[1:]
+    assert row == ["50.0%", "54.0%", "+4.0 points (+2.0 to +6.0)", "better"]  # points, not "4.0%"
