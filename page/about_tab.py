@@ -8,7 +8,7 @@ from importlib.resources import files
 import pandas as pd
 import streamlit as st
 
-from page.state import rules
+from page.state import CRITERIA_KEY, rules
 from presentation.formats import plural
 from presentation.report import assumptions
 
@@ -70,11 +70,19 @@ def about_tab() -> None:
         hide_index=True,
         key="criteria_table",
     )
-    st.caption(
-        "Modelled on the ADASS screening tool (2014) and its 2024 West Midlands revision, not their "
-        "wording: an indicative guide only; each case must be judged on its own facts. "
-        f"No criterion fired → '{r.criteria.no_criterion_band}'."
-    )
+    own: tuple[str, str] | None = st.session_state.get(CRITERIA_KEY)
+    if own is not None:
+        st.caption(
+            f"Your council's own criteria: {own[0]}, uploaded on the Triage tab (held in this session's "
+            f"memory only). No criterion fired → '{r.criteria.no_criterion_band}'."
+        )
+    else:
+        st.caption(
+            "Modelled on the ADASS screening tool (2014) and its 2024 West Midlands revision, not their "
+            "wording: an indicative guide only; each case must be judged on its own facts. "
+            f"No criterion fired → '{r.criteria.no_criterion_band}'. Source: "
+            "triage/rules/screening_criteria.toml (upload your own on the Triage tab)."
+        )
     st.markdown("#### Glossary")
     st.markdown((TEXT / "glossary.md").read_text(encoding="utf-8"))
     st.markdown("#### How to cite")

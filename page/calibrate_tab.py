@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from page.keep import follows, kept_upload, kept_widget, reset
-from page.state import SCENARIOS, rules
+from page.state import SCENARIOS, rules, rules_key
 from presentation.calibration import backtest_chart, backtest_frame, fit_frame
 from simulation.backtest import Backtest, backtest
 from simulation.calibrate import (
@@ -38,7 +38,7 @@ CALIBRATED_KEY = "calibrated_toml"
 
 
 @st.cache_data(max_entries=2, show_spinner="Making a synthetic history...")
-def synthetic_history() -> bytes:
+def synthetic_history(criteria_key: str = "") -> bytes:
     """The example council's 36 months as a history, as CSV bytes in memory."""
     example = scenario_from_toml((SCENARIOS / "example-council.toml").read_text(encoding="utf-8"))
     table, _ = synth_history(example, SYNTHETIC_MONTHS, 1, rules=rules(), as_of=SYNTHETIC_AS_OF)
@@ -46,7 +46,9 @@ def synthetic_history() -> bytes:
 
 
 @st.cache_data(max_entries=4, show_spinner="Calibrating (the model runs a few times to match the posts)...")
-def calibrate_cached(data: bytes, filename: str, as_of: date, template: str) -> tuple[History, Calibration]:
+def calibrate_cached(
+    data: bytes, filename: str, as_of: date, template: str, criteria_key: str
+) -> tuple[History, Calibration]:
     """Cached in memory on (file bytes, name, date, template): changing a backtest date does not refit."""
     history = read_history(data, as_of, rules(), filename=filename)
     base = scenario_from_toml((SCENARIOS / template).read_text(encoding="utf-8"))
@@ -55,7 +57,14 @@ def calibrate_cached(data: bytes, filename: str, as_of: date, template: str) -> 
 
 @st.cache_data(max_entries=4, show_spinner="Backtesting...")
 def backtest_cached(
-    toml_text: str, data: bytes, filename: str, as_of: date, start: date, end: date, _history: History
+    toml_text: str,
+    data: bytes,
+    filename: str,
+    as_of: date,
+    start: date,
+    end: date,
+    criteria_key: str,
+    _history: History,
 ) -> Backtest:
     return backtest(
         scenario_from_toml(toml_text), _history, start, end, reps=PAGE_BACKTEST_REPS, rules=rules()
@@ -82,7 +91,7 @@ def _source() -> tuple[bytes, str, date, str]:
             f"{SYNTHETIC_AS_OF.isoformat()} (no real person's data), as of its own date; upload your own "
             "above (read as of today)."
         )
-        return synthetic_history(), "synthetic-history.csv", SYNTHETIC_AS_OF, "synthetic"
+        return synthetic_history(rules_key()), "synthetic-history.csv", SYNTHETIC_AS_OF, "synthetic"
     return upload.data, upload.name, today_in_england(), upload.identity
 
 
@@ -109,7 +118,7 @@ def calibrate_tab() -> None:
     )
     try:
         as_of = parse_as_of(typed)
-        history, cal = calibrate_cached(data, name, as_of, template)
+        history, cal = calibrate_cached(data, name, as_of, template, rules_key())
     except DolsSimError as exc:
         st.error(f"This history cannot be calibrated: {exc}")
         return
@@ -149,7 +158,7 @@ def calibrate_tab() -> None:
     end = kept_widget(b2.date_input, "To", "cal_bt_to", last - timedelta(days=1))
     if st.button(f"Run the backtest ({PAGE_BACKTEST_REPS} replications)", key="cal_bt_run"):
         try:
-            result = backtest_cached(text, data, name, as_of, start, end, history)
+            result = backtest_cached(text, data, name, as_of, start, end, rules_key(), history)
         except DolsSimError as exc:
             st.error(f"The backtest cannot run: {exc}")
             return

@@ -103,7 +103,7 @@ def kept_upload(label: str, key: str, types: list[str], **options: Any) -> Uploa
     held_before: Upload | None = st.session_state.get(SHADOW + key)
     if held_before is None:
         return None
-    c1, c2 = st.columns([5, 1])
+    c1, c2 = st.columns([3, 1], vertical_alignment="center")
     c1.caption(f"Using {held_before.name}, uploaded earlier in this session (held in memory only).")
     c2.button("Forget it", key=f"{key}:forget", on_click=_forget, args=(key,))
     return held_before

@@ -19,7 +19,16 @@ import streamlit as st
 
 from page.keep import fingerprint, follows, kept_widget, reset
 from page.levers import LEVERS
-from page.state import SCENARIOS, Progress, replication_pool, rules, run_cached, runs, worklist_fingerprint
+from page.state import (
+    SCENARIOS,
+    Progress,
+    replication_pool,
+    rules,
+    rules_key,
+    run_cached,
+    runs,
+    worklist_fingerprint,
+)
 from presentation import charts
 from presentation.formats import money, plural
 from presentation.options import (
@@ -341,7 +350,8 @@ def _answer_chart(found: Found) -> None:
     scenario = with_values(found.scenario, result.answer.option.as_dict)
     key = "" if found.worklist is None else worklist_fingerprint(found.worklist)
     try:
-        run = run_cached(scenario_to_toml(scenario), result.reps, found.seed, key, scenario, found.worklist)
+        toml = scenario_to_toml(scenario)
+        run = run_cached(toml, result.reps, found.seed, key, rules_key(), scenario, found.worklist)
     except DolsSimError as exc:
         st.error(str(exc))
         return

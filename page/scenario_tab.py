@@ -14,7 +14,7 @@ from page.calibrate_tab import CALIBRATED_KEY
 from page.compare_section import compare_runs, report_for, worklist_note
 from page.keep import fingerprint, follows, kept_upload, kept_widget, reset
 from page.levers import follow_base, lever_inputs, lever_key
-from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, run_cached, runs, worklist_fingerprint
+from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, rules_key, run_cached, runs, worklist_fingerprint
 from presentation import charts
 from presentation.formats import format_value, money, plural
 from presentation.tables import estimate, kpi_table, waits_table
@@ -163,7 +163,7 @@ def _run(
         # The cache is shared by every session: key it on the worklist's content, not its size.
         key = worklist_fingerprint(worklist) if worklist is not None else ""
         toml_text = scenario_to_toml(scenario)
-        results = run_cached(toml_text, reps, seed, key, scenario, worklist)
+        results = run_cached(toml_text, reps, seed, key, rules_key(), scenario, worklist)
     except DolsSimError as exc:
         st.error(str(exc))
         return

@@ -27,7 +27,7 @@ from triage.errors import DolsSimError
 from triage.ingest import RawExport, read_export
 from triage.mapping import ExportMapping
 from triage.register import RegisterResult, build_register
-from triage.rulebook import Rules, load_rules
+from triage.rulebook import Rules, criteria_from_text, load_rules
 from triage.worklist import TriageResult, build_worklist
 
 #: The shipped synthetic export and scenarios (package data, so an installed page has them too).
@@ -84,9 +84,31 @@ class Progress:
         self.bar.empty()
 
 
-@st.cache_resource
+#: Session key of the council's own screening criteria: (file name, text), held in memory only.
+CRITERIA_KEY = "own_criteria"
+
+
+@st.cache_resource(max_entries=8)
+def rules_for(criteria_text: str = "", name: str = "") -> Rules:
+    """The shipped rules, with a council's own screening criteria (the text of its uploaded file) in
+    place of the shipped ones, as ``dols-sim triage --criteria`` does. A bad file: one RulesError line."""
+    shipped = load_rules()
+    if not criteria_text:
+        return shipped
+    return Rules(shipped.timescales, criteria_from_text(criteria_text, name), shipped.policies)
+
+
 def rules() -> Rules:
-    return load_rules()
+    """The rules this session uses: the council's own criteria if it uploaded them (Triage tab)."""
+    held: tuple[str, str] | None = st.session_state.get(CRITERIA_KEY)
+    return rules_for(held[1], held[0]) if held else rules_for()
+
+
+def rules_key() -> str:
+    """What makes this session's rules differ from the shipped ones (a cache key: results worked out
+    under one set of criteria are never shown under another)."""
+    held: tuple[str, str] | None = st.session_state.get(CRITERIA_KEY)
+    return hashlib.sha256(held[1].encode()).hexdigest() if held else ""
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -102,6 +124,7 @@ def triage_cached(
     as_of: date,
     columns: tuple[tuple[str, str], ...],
     mapping_text: str,
+    criteria_key: str,
     _export: MappedExport,
 ) -> TriageResult:
     """Cached in memory on (file bytes, name, date, the columns chosen, the mapping file uploaded):
@@ -116,6 +139,7 @@ def register_cached(
     as_of: date,
     open_key: str,
     mapping_text: str,
+    criteria_key: str,
     _open: pd.DataFrame,
     _mapping: ExportMapping,
 ) -> RegisterResult:
@@ -153,6 +177,7 @@ def run_cached(
     reps: int,
     seed: int,
     worklist_key: str,
+    criteria_key: str,
     _scenario: Scenario,
     _worklist: pd.DataFrame | None,
 ) -> Results:

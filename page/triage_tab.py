@@ -12,11 +12,14 @@ import streamlit as st
 from page.keep import follows, kept_upload, kept_widget, reset
 from page.mapping_step import mapping_step
 from page.state import (
+    CRITERIA_KEY,
     EXAMPLE,
     EXAMPLE_AS_OF,
     read_cached,
     register_cached,
     rules,
+    rules_for,
+    rules_key,
     triage_cached,
     worklist_fingerprint,
 )
@@ -28,6 +31,7 @@ from triage.export import to_csv_bytes, to_xlsx_bytes
 from triage.in_hand import IN_HAND_COLUMNS, caseload
 from triage.mapping import ExportMapping, default_mapping, mapping_from_text
 from triage.register import REGISTER_ALERT_LABELS, RegisterResult
+from triage.rulebook import Rules
 from triage.summary import COLUMN_LABELS, TriageSummary, nothing_accepted, summarise, urgent_expiring_within
 from triage.validate import parse_as_of, today_in_england
 from triage.vocabulary import REVIEW
@@ -50,6 +54,10 @@ DUE_COLUMNS = [
 DATE_COLUMN = st.column_config.DateColumn(format="YYYY-MM-DD")
 EXPORT_LABEL = (
     "Open applications export (CSV, tab-separated text or XLSX); processed in memory only, never saved"
+)
+CRITERIA_LABEL = (
+    "Screening criteria (TOML, optional): your council's own, as dols-sim triage --criteria takes; "
+    "the shipped ADASS-style ones if none"
 )
 MAPPING_LABEL = "Column mapping (TOML, optional): one this page downloaded, or your own"
 REGISTER_LABEL = (
@@ -102,12 +110,38 @@ def _mapping() -> tuple[ExportMapping, str]:
         return default_mapping(), ""
 
 
+def _criteria() -> None:
+    """The council's own screening criteria, if uploaded: held in the session (memory only) for every
+    tab's rules; a file that cannot be used is said, and the shipped criteria stay in use."""
+    upload = kept_upload(CRITERIA_LABEL, "criteria_upload", ["toml"])
+    if upload is None:
+        st.session_state.pop(CRITERIA_KEY, None)
+        return
+    held = (upload.name, upload.data.decode("utf-8-sig", errors="replace"))
+    try:
+        own = rules_for(held[1], held[0])
+    except DolsSimError as exc:
+        st.session_state.pop(CRITERIA_KEY, None)
+        st.error(f"The screening criteria cannot be used (the shipped criteria are used instead): {exc}")
+        return
+    st.session_state[CRITERIA_KEY] = held
+    st.caption(f"Screening with {upload.name}: {criteria_said(own)}.")
+
+
+def criteria_said(own: Rules) -> str:
+    """The council's criteria in a line: its bands, highest first, and how many criteria each has."""
+    c = own.criteria
+    counts = [(band, sum(1 for r in c.criterion if r.band == band)) for band in c.bands]
+    return "bands " + ", ".join(f"{band} ({n} {'criterion' if n == 1 else 'criteria'})" for band, n in counts)
+
+
 def triage_tab() -> None:
     st.subheader("Today's worklist")
     u1, u2 = st.columns([3, 2])  # side by side: the worklist starts higher on the screen
     with u1:
         source = _source()
     with u2:
+        _criteria()  # first: the mapping's flags come from the criteria in use
         base, mapping_text = _mapping()
     register_upload = kept_upload(REGISTER_LABEL, "register_upload", ["csv", "txt", "tsv", "xlsx"])
     if follows("as_of", source.identity):  # a new export is read as of its own default day
@@ -162,7 +196,7 @@ def triage_tab() -> None:
     if export is None:
         return
     columns = tuple(sorted(export.columns.used.items()))
-    result = triage_cached(data, name, as_of, columns, mapping_text, export)
+    result = triage_cached(data, name, as_of, columns, mapping_text, rules_key(), export)
     all_bands = rules().criteria.all_bands
     register = None
     if register_upload is not None:
@@ -173,6 +207,7 @@ def triage_tab() -> None:
                 as_of,
                 worklist_fingerprint(result.open_requests),
                 mapping_text,
+                rules_key(),
                 result.open_requests,
                 base,
             )

@@ -337,12 +337,25 @@ def read_toml(path: Path, kind: str = "rules") -> dict[str, Any]:
 M = TypeVar("M", bound=BaseModel)
 
 
-def _load(model: type[M], path: Path) -> M:
-    data = read_toml(path)
+def _validate(model: type[M], data: dict[str, Any], name: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RulesError(describe_validation_error(exc, model, f"{path.name}: ")) from None
+        raise RulesError(describe_validation_error(exc, model, f"{name}: ")) from None
+
+
+def _load(model: type[M], path: Path) -> M:
+    return _validate(model, read_toml(path), path.name)
+
+
+def criteria_from_text(text: str, name: str = "criteria.toml") -> Criteria:
+    """A council's own screening criteria from the text of its TOML file (the page's upload, held in
+    memory and never written to disk); one :class:`RulesError` line naming the file if it cannot be used."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{name}: not valid TOML ({exc})") from None
+    return _validate(Criteria, data, name)
 
 
 @lru_cache(maxsize=32)

@@ -32,6 +32,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 EXPORT = "Open applications export"
 MAPPING = "Column mapping (TOML"
 REGISTER = "Register of authorisations in force"
+CRITERIA = "Screening criteria (TOML"
 
 
 def upload(page: Page, label: str, file: str | dict[str, object]) -> None:
@@ -454,3 +455,33 @@ def test_a_report_export_with_a_title_row_and_a_yes_no_extension(page: Page) -> 
     expect(u2).to_contain_text("2026-11-26")  # from 20 November, not extended: day 7 is 26 November
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "title_rows.png"), full_page=False)
+
+
+def test_a_councils_own_screening_criteria_in_the_browser(page: Page) -> None:
+    """Issue 21: the page takes a council's criteria file, as ``triage --criteria`` does: the first row
+    is the library's first under those criteria, and Triage -> About -> Triage keeps them."""
+    from page.triage_tab import criteria_said
+    from tests.functional.test_page_state import _council_criteria
+    from triage.rulebook import Rules, criteria_from_text, load_rules
+
+    text = _council_criteria()
+    shipped = load_rules()
+    ours = Rules(shipped.timescales, criteria_from_text(text, "ours.toml"), shipped.policies)
+    expected = build_worklist(EXAMPLE, date(2026, 11, 23), ours).worklist
+    assert criteria_said(ours) != criteria_said(shipped)  # one criterion moved: the line below can fail
+    upload(page, CRITERIA, {"name": "ours.toml", "mimeType": "text/plain", "buffer": text.encode()})
+    said = page.get_by_text(f"Screening with ours.toml: {criteria_said(ours)}.")
+    expect(said).to_be_visible(timeout=SLOW)
+    first = page.locator('[data-testid="stTable"]').first.locator("tbody tr").first
+    expect(first).to_contain_text(expected.iloc[0]["application_id"], timeout=SLOW)
+    page.get_by_role("tab", name="About").click()
+    expect(
+        page.get_by_text("Your council's own criteria: ours.toml, uploaded on the Triage tab")
+    ).to_be_visible(timeout=SLOW)
+    page.get_by_role("tab", name="Triage").click()
+    expect(page.get_by_text("Using ours.toml, uploaded earlier in this session")).to_be_visible(timeout=SLOW)
+    expect(said).to_be_visible(timeout=SLOW)
+    expect(page.get_by_role("button", name="Forget it").first).to_be_visible(timeout=SLOW)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.wait_for_timeout(500)  # let the rerun's fade settle so the screenshot shows what a user sees
+    page.screenshot(path=str(ARTIFACTS / "criteria.png"), full_page=False)

@@ -131,3 +131,57 @@ def test_starting_from_the_worklist_shows_its_as_of_date_in_the_start_lever(page
     assert page.date_input(key=lever_key("horizon.start_date")).value == value_at(
         load_scenario(ROOT / "scenarios" / "example-council.toml"), "horizon.start_date"
     )
+
+
+def _council_criteria() -> str:
+    """The shipped criteria with family or friends objecting moved from high to medium: a council's own."""
+    text = (ROOT / "triage" / "rules" / "screening_criteria.toml").read_text(encoding="utf-8")
+    moved = text.replace(
+        'id = "family_objecting"\nlabel = "Family or friends objecting; possible challenge"\nband = "high"',
+        'id = "family_objecting"\nlabel = "Family or friends objecting; possible challenge"\nband = "medium"',
+    )
+    assert moved != text
+    return moved
+
+
+def test_a_councils_own_criteria_screen_the_worklist_and_stay_chosen(page: AppTest) -> None:  # noqa: F811
+    """Issue 21: the page takes a council's screening criteria file, as ``triage --criteria`` does: the
+    worklist's bands are the library's under those criteria, across a change of tab, until forgotten."""
+    from triage.rulebook import Rules, criteria_from_text, load_rules
+
+    text = _council_criteria()
+    page.file_uploader(key="criteria_upload").set_value(("ours.toml", text.encode(), "text/plain")).run()
+    assert not page.exception, page.exception
+    assert not [e for e in page.error if "screening criteria" in e.value]
+    assert any("Screening with ours.toml: bands high (" in c.value for c in page.caption)
+    shipped = load_rules()
+    ours = Rules(shipped.timescales, criteria_from_text(text, "ours.toml"), shipped.policies)
+    expected = build_worklist(EXAMPLE, EXAMPLE_AS_OF, ours).worklist
+    before = build_worklist(EXAMPLE, EXAMPLE_AS_OF).worklist
+    was = before.set_index("application_id")["priority"]
+    moved = (expected.set_index("application_id")["priority"] != was.loc[expected["application_id"]]).sum()
+    assert moved > 0  # the council's criteria change someone's band, so the check below can fail
+
+    def shown_bands() -> pd.Series:
+        shown = frame(page, "application_id", "priority")
+        return shown.set_index("application_id")["priority"]
+
+    bands = shown_bands()
+    assert (bands == expected.set_index("application_id").loc[bands.index, "priority"]).all()
+    open_tab(page, "About")
+    open_tab(page, "Triage")
+    assert any("Using ours.toml" in c.value for c in page.caption)
+    assert shown_bands().equals(bands)
+    page.button(key="criteria_upload:forget").click().run()
+    again = shown_bands()
+    assert (again == before.set_index("application_id").loc[again.index, "priority"]).all()
+
+
+def test_criteria_that_cannot_be_used_are_said_and_the_shipped_ones_kept(page: AppTest) -> None:  # noqa: F811
+    bad = _council_criteria().replace('band = "medium"', 'band = "amber"', 1)
+    page.file_uploader(key="criteria_upload").set_value(("ours.toml", bad.encode(), "text/plain")).run()
+    assert not page.exception
+    said = " ".join(e.value for e in page.error)
+    assert "The screening criteria cannot be used (the shipped criteria are used instead)" in said
+    assert "ours.toml" in said and "amber" in said
+    assert metric(page, "On the worklist") == f"{len(build_worklist(EXAMPLE, EXAMPLE_AS_OF).worklist):,}"

@@ -219,3 +219,17 @@ def test_distinct_is_factorize_on_both_paths(n: int) -> None:
     expected_inverse, expected_uniques = pd.factorize(values)
     assert list(uniques) == list(expected_uniques)
     np.testing.assert_array_equal(inverse, expected_inverse)
+
+
+def test_criteria_from_the_text_of_an_upload_are_the_files_and_bad_text_is_one_line() -> None:
+    """The page's upload is read from memory (never written to disk) to the same criteria as the file."""
+    from triage.errors import RulesError
+    from triage.rulebook import DEFAULT_CRITERIA, criteria_from_text, load_criteria
+
+    text = Path(DEFAULT_CRITERIA).read_text(encoding="utf-8")
+    assert criteria_from_text(text, "ours.toml") == load_criteria()
+    with pytest.raises(RulesError, match=r"^ours\.toml: not valid TOML \(") as bad:
+        criteria_from_text("bands = [high", "ours.toml")
+    assert "\n" not in str(bad.value)
+    with pytest.raises(RulesError, match=r"^ours\.toml: .*criterion"):
+        criteria_from_text(text.replace('band = "high"', 'band = "red"', 1), "ours.toml")
