@@ -21,6 +21,7 @@ Target: the page's answer within 1.5x of the CLI's time. Prints a markdown table
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from page.options_tab import BOUGHT, FTE, fill_heat_map, find_options  # noqa: E402
 from simulation.admission import admit  # noqa: E402
 from simulation.executors import Workers, process_pool  # noqa: E402
-from simulation.plan import Planner, keep_up  # noqa: E402
+from simulation.plan import Planner, PlanResult, keep_up  # noqa: E402
 from simulation.scenario_file import load_scenario, with_values  # noqa: E402
 from simulation.sweep import Execution  # noqa: E402
 from triage.rulebook import load_rules  # noqa: E402
@@ -52,20 +53,24 @@ CLI = [
 
 
 def cli() -> tuple[float, str]:
+    """The CLI's time as a process, and its answer (from its plan.json)."""
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        done = subprocess.run(
+        subprocess.run(
             [sys.executable, "-m", "commands.main", *CLI, "--out", out],
             cwd=ROOT, capture_output=True, text=True, check=True,
         )  # fmt: skip
         seconds = time.perf_counter() - t0
-    headline = next(line for line in done.stdout.splitlines() if line.startswith("Cheapest option"))
-    return seconds, headline
+        option = json.loads((Path(out) / "plan.json").read_text(encoding="utf-8"))["option"]
+    return seconds, said(option or {})
 
 
-def answer_of(result: object) -> dict[str, float]:
-    answer = result.answer  # type: ignore[attr-defined]
-    return dict(answer.option.as_dict) if answer is not None else {}
+def said(option: dict[str, float]) -> str:
+    return ", ".join(f"{k} {float(v):g}" for k, v in sorted(option.items()))
+
+
+def answer_of(result: PlanResult) -> dict[str, float]:
+    return dict(result.answer.option.as_dict) if result.answer is not None else {}
 
 
 def main() -> None:
@@ -84,9 +89,9 @@ def main() -> None:
         for step in steps:
             run = Execution(Workers(pool, "processes", WORKERS))
             if step == "cli":
-                seconds, headline = cli()
+                seconds, answer = cli()
                 times["cli"].append(seconds)
-                answers.add(headline.split(": ", 1)[1].split(".")[0])
+                answers.add(answer)
             elif step == "page":
                 t0 = time.perf_counter()
                 found = find_options(base, None, CLEAR_BY, 250, 0.9, REPS, SEED, VARY, True, run)
@@ -94,7 +99,7 @@ def main() -> None:
                 t1 = time.perf_counter()
                 fill_heat_map(found)
                 times["heat"].append(time.perf_counter() - t1)
-                answers.add(", ".join(f"{k} {v:g}" for k, v in answer_of(found.result).items()))
+                answers.add(said(answer_of(found.result)))
             else:
                 t0 = time.perf_counter()
                 scenario = with_values(base, keep_up(base, VARY))
@@ -109,6 +114,8 @@ def main() -> None:
     pool.shutdown()
     cli_median = statistics.median(times["cli"])
     print(f"Answers seen: {sorted(answers)}", file=sys.stderr)
+    if len(answers) != 1:
+        raise SystemExit(f"the page and the CLI gave different answers: {sorted(answers)}")
     print("| the same question (example council, 25 options, 10 replications, --keep-up) | median | × CLI |")
     print("|---|---|---|")
     rows = [
