@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property, lru_cache
@@ -23,10 +22,10 @@ from typing import Annotated
 
 import pandas as pd
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from triage.errors import RulesError, describe_validation_error
-from triage.rulebook import RULES_DIR, read_toml
+from triage.errors import RulesError
+from triage.rulebook import RULES_DIR, read_toml, read_toml_text, validated
 from triage.vocabulary import CATEGORICAL_FIELDS, CONTRACT_COLUMNS, HISTORY_CODED_FIELDS
 
 DEFAULT_MAPPING = RULES_DIR / "export_mapping.toml"
@@ -164,24 +163,13 @@ def on_top_of(own: ExportMapping, base: ExportMapping) -> ExportMapping:
 
 def parse_mapping(text: str, name: str) -> ExportMapping:
     """A mapping file's text (an upload) as it is written, not yet on the default."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{name}: not valid TOML ({exc})") from None
-    return _validated(data, name)
-
-
-def _validated(data: dict[str, object], name: str) -> ExportMapping:
-    try:
-        return ExportMapping.model_validate(data)
-    except ValidationError as exc:
-        raise RulesError(describe_validation_error(exc, ExportMapping, f"{name}: ")) from None
+    return validated(ExportMapping, read_toml_text(text, name), name)
 
 
 @lru_cache(maxsize=1)
 def default_mapping() -> ExportMapping:
     """The shipped mapping (rules/export_mapping.toml), read once."""
-    return _validated(read_toml(DEFAULT_MAPPING, "mapping"), DEFAULT_MAPPING.name)
+    return validated(ExportMapping, read_toml(DEFAULT_MAPPING, "mapping"), DEFAULT_MAPPING.name)
 
 
 def mapping_from_text(text: str, name: str, flags: Iterable[str] = ()) -> ExportMapping:
@@ -196,7 +184,7 @@ def load_mapping(path: Path | str | None = None, flags: Iterable[str] = ()) -> E
     if path is None:
         return default_mapping()
     p = Path(path)
-    return _on_default(_validated(read_toml(p, "mapping"), p.name), p.name, flags)
+    return _on_default(validated(ExportMapping, read_toml(p, "mapping"), p.name), p.name, flags)
 
 
 def _on_default(own: ExportMapping, name: str, flags: Iterable[str]) -> ExportMapping:

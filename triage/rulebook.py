@@ -337,7 +337,17 @@ def read_toml(path: Path, kind: str = "rules") -> dict[str, Any]:
 M = TypeVar("M", bound=BaseModel)
 
 
-def _validate(model: type[M], data: dict[str, Any], name: str) -> M:
+def read_toml_text(text: str, name: str) -> dict[str, Any]:
+    """An upload's TOML text (held in memory, never on disk) as data, or one :class:`RulesError` line
+    naming the file: the text twin of :func:`read_toml` (criteria and mapping uploads)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{name}: not valid TOML ({exc})") from None
+
+
+def validated(model: type[M], data: dict[str, Any], name: str) -> M:
+    """``data`` as ``model``, or one :class:`RulesError` line naming the file and the field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -345,17 +355,13 @@ def _validate(model: type[M], data: dict[str, Any], name: str) -> M:
 
 
 def _load(model: type[M], path: Path) -> M:
-    return _validate(model, read_toml(path), path.name)
+    return validated(model, read_toml(path), path.name)
 
 
 def criteria_from_text(text: str, name: str = "criteria.toml") -> Criteria:
     """A council's own screening criteria from the text of its TOML file (the page's upload, held in
     memory and never written to disk); one :class:`RulesError` line naming the file if it cannot be used."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{name}: not valid TOML ({exc})") from None
-    return _validate(Criteria, data, name)
+    return validated(Criteria, read_toml_text(text, name), name)
 
 
 @lru_cache(maxsize=32)
