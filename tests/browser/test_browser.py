@@ -26,6 +26,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 #: The Triage tab's uploaders, by the words their labels start with (never by position: while the page
 #: renders, the uploaders inside columns can appear after the one below them).
@@ -177,9 +178,18 @@ def _unknown_headers_export() -> bytes:
 
 
 def _choose(page: Page, label: str, option: str) -> None:
+    """Open the select box and pick ``option``; a rerun from the previous choice can close the list as it
+    opens, so it is opened again (up to three times) before the test gives up."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        box.click()
+        try:
+            choice.wait_for(state="visible", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    choice.click()
 
 
 def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser: Browser, url: str) -> None:
