@@ -129,7 +129,13 @@ def backtest(
     """Run a scenario over a past window and set it against the history, month by month."""
     from rich.console import Console
 
-    from presentation.calibration import backtest_chart, backtest_table, save_chart
+    from presentation.calibration import (
+        backtest_chart,
+        backtest_reading,
+        backtest_table,
+        nothing_misses,
+        save_chart,
+    )
     from simulation.backtest import backtest as run
     from simulation.scenario_file import load_scenario
     from triage.history import read_history
@@ -147,4 +153,6 @@ def backtest(
         raise DolsSimError(f"cannot write to {out}: {exc.strerror or exc}") from None
     console = Console(highlight=False, soft_wrap=True)
     console.print(backtest_table(result))
+    for said in backtest_reading(result) or [nothing_misses()]:
+        console.print(said, markup=False)
     console.print(f"Results written to {out}/ (backtest.csv, backtest.png)")

@@ -86,6 +86,23 @@ def backtest_frame(result: Backtest) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def backtest_reading(result: Backtest) -> list[str]:
+    """What each of the backtest's misses points to, a sentence each (none when nothing misses)."""
+    from simulation.backtest_reading import misses
+
+    return [m.sentence for m in misses(result)]
+
+
+def nothing_misses() -> str:
+    """What the page and the command line say when no measure misses."""
+    from simulation.backtest_reading import MISS_SHARE
+
+    return (
+        f"No measure misses: each lies outside the {BAND:.0%} band in at most {MISS_SHARE:.0%} of its "
+        "months, as a right model's would by chance."
+    )
+
+
 def backtest_table(result: Backtest) -> object:
     title = (
         f"Backtest: {plural(result.months, 'month')} from {result.start.isoformat()}, "

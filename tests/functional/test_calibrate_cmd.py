@@ -84,6 +84,8 @@ def test_backtest_holds_the_observed_completions(calibrated: Path) -> None:
     assert ((completed["observed"] - completed["simulated"]) - completed["error"]).abs().max() < 1e-9
     assert (out / "backtest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Inside the 90% band" in result.stdout
+    if completed["inside"].mean() > 0.75:  # a completion count held is never read as a miss
+        assert "Completed (decided or closed):" not in result.stdout
 
 
 def test_a_wrong_scenario_fails_the_backtest(calibrated: Path) -> None:
@@ -98,6 +100,13 @@ def test_a_wrong_scenario_fails_the_backtest(calibrated: Path) -> None:
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "backtest.csv")
     assert table.loc[table["measure"] == "completed", "inside"].mean() < 0.5
+    # and it says what the miss points to: the team completed more than half its assessors could
+    said = " ".join(result.stdout.split())
+    assert (
+        "Completed (decided or closed): " in said
+        and "the history higher than the model: the team completed more" in said
+    )
+    assert "`staffing.bia_fte`" in said
 
 
 def test_user_mistakes_are_one_line(tmp_path: Path, calibrated: Path) -> None:

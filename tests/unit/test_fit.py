@@ -164,3 +164,54 @@ def test_the_backtest_band_holds_a_new_month_90_percent_of_the_time() -> None:
     assert 0.88 < float(np.mean((low <= new) & (new <= high))) < 0.92
     q_low, q_high = np.quantile(sims, 0.05, axis=1), np.quantile(sims, 0.95, axis=1)
     assert float(np.mean((q_low <= new) & (new <= q_high))) < 0.87
+
+
+def _backtest(observed: dict[str, list[float]]) -> object:
+    """A backtest whose simulated band is 90-110 for every measure, with these observed months."""
+    from simulation.backtest import MEASURES, Backtest
+    from tests.conftest import small
+
+    rows = [
+        {"month": i, "measure": m, "observed": v, "simulated": 100.0, "low": 90.0, "high": 110.0,
+         "error": v - 100.0, "inside": 90.0 <= v <= 110.0}
+        for m in MEASURES
+        for i, v in enumerate(observed.get(m, [100.0] * 12))
+    ]  # fmt: skip
+    return Backtest(pd.DataFrame(rows), small(), 10, 1, date(2025, 1, 1), 12, 2)
+
+
+def test_a_backtest_miss_names_the_figure_it_points_to() -> None:
+    """Issue 21: a miss says which way and what to look at. More received than simulated in 5 of 12
+    months points to demand; fewer completed in 12 of 12 to the in-house capacity (too many posts); 3 of 12
+    outside is what chance gives a right model, so it is not a miss; 6 outside on both sides is spread."""
+    from simulation.backtest_reading import misses
+
+    found = {
+        m.measure: m
+        for m in misses(
+            _backtest(
+                {
+                    "received": [130.0] * 5 + [100.0] * 7,
+                    "completed": [60.0] * 12,
+                    "closed_without_decision": [130.0] * 3 + [100.0] * 9,
+                    "mean_days_to_complete": [130.0, 70.0] * 3 + [100.0] * 6,
+                }
+            )
+        )
+    }
+    assert set(found) == {"received", "completed", "mean_days_to_complete"}
+    received, completed = found["received"], found["completed"]
+    assert (received.direction, received.outside, received.months) == ("higher", 5, 12)
+    assert received.mean_error == pytest.approx(30.0)
+    assert "demand.applications_per_month" in received.points_to and "demand is too low" in received.sentence
+    assert completed.direction == "lower" and "staffing.bia_fte" in completed.points_to
+    assert "in-house BIA posts are too many" in completed.sentence
+    assert found["mean_days_to_complete"].direction == "both sides"
+    assert "band is too narrow" in found["mean_days_to_complete"].sentence
+
+
+def test_every_measure_has_a_reading_each_way() -> None:
+    from simulation.backtest import MEASURES
+    from simulation.backtest_reading import POINTERS
+
+    assert set(POINTERS) == {(m, d) for m in MEASURES for d in ("higher", "lower")}
