@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from page.state import CRITERIA_KEY, rules
+from page.tables import dataframe, table
 from presentation.formats import plural
 from presentation.report import assumptions
 
@@ -49,24 +50,26 @@ def about_tab() -> None:
         ("Counting (standard / urgent)", f"{t.counting.standard} / {t.counting.urgent}"),
         ("DoLS in force from", t.scheme.in_force_from.isoformat()),
     ]
-    st.table(pd.DataFrame(clock, columns=["rule", "value"]))
+    table(st, pd.DataFrame(clock, columns=["rule", "value"]))
     st.caption(
-        "day_one: the day of receipt (or the day an urgent authorisation is given) is day 1, so 21 days "
+        "Day one: the day of receipt (or the day an urgent authorisation is given) is day 1, so 21 days "
         "from 1 March ends on 21 March. Source: triage/rules/timescales.toml."
     )
     st.markdown("#### Screening criteria in use")
-    st.dataframe(
+    dataframe(
+        st,
         pd.DataFrame(
             [
                 {
-                    "id": c.id,
+                    "criterion": c.label,
                     "band": c.band,
-                    "label": c.label,
-                    "when": ", ".join(f"{k} = {v}" for k, v in c.when.items()),
+                    "id in the criteria file": c.id,
+                    "when, in the criteria file": ", ".join(f"{k} = {v}" for k, v in c.when.items()),
                 }
                 for c in r.criteria.criterion
             ]
         ),
+        as_written=["id in the criteria file", "when, in the criteria file"],
         hide_index=True,
         key="criteria_table",
     )

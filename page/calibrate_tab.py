@@ -13,7 +13,14 @@ import streamlit as st
 
 from page.keep import follows, kept_upload, kept_widget, reset
 from page.state import SCENARIOS, rules, rules_key
-from presentation.calibration import backtest_chart, backtest_frame, fit_frame
+from page.tables import dataframe
+from presentation.calibration import (
+    backtest_chart,
+    backtest_frame,
+    backtest_reading,
+    fit_frame,
+    nothing_misses,
+)
 from simulation.backtest import Backtest, backtest
 from simulation.calibrate import (
     Calibration,
@@ -80,7 +87,8 @@ def add_months(day: date, months: int) -> date:
 def _source() -> tuple[bytes, str, date, str]:
     """The history (bytes, name), the as-of date it defaults to, and its identity."""
     upload = kept_upload(
-        "History of past requests (CSV or XLSX: the triage columns plus completed_date and outcome); "
+        "History of past requests (CSV or XLSX: the triage columns plus the date completed "
+        "(`completed_date`) and the outcome (`outcome`)); "
         "processed in memory only, never saved",
         "cal_upload",
         ["csv", "xlsx"],
@@ -127,7 +135,7 @@ def calibrate_tab() -> None:
         f"{cal.window_start.isoformat()} to {cal.as_of.isoformat()}. Intervals hold together with 95% "
         "confidence; a figure with too little data is not fitted and the template's value is kept."
     )
-    st.dataframe(fit_frame(cal.estimates), hide_index=True, width="stretch")
+    dataframe(st, fit_frame(cal.estimates), hide_index=True, width="stretch")
     if said := unknown_reasons_said(cal):
         spellings = ", ".join(f"'{k}' ({v:,})" for k, v in sorted(cal.unknown_closure_reasons.items()))
         st.warning(f"{said}: {spellings}.")
@@ -162,5 +170,10 @@ def calibrate_tab() -> None:
         except DolsSimError as exc:
             st.error(f"The backtest cannot run: {exc}")
             return
-        st.dataframe(backtest_frame(result), hide_index=True, width="stretch")
+        dataframe(st, backtest_frame(result), hide_index=True, width="stretch")
+        said = backtest_reading(result)  # which fitted figure each miss points to
+        for sentence in said:
+            st.warning(sentence)
+        if not said:
+            st.success(nothing_misses())
         st.altair_chart(backtest_chart(result.table, width=220, height=140), width="content")

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from page.state import Run, rules, runs
+from page.tables import dataframe
 from presentation import charts
 from presentation.formats import plural
 from presentation.report import assumptions, html_report
@@ -107,8 +108,8 @@ def compare_runs() -> None:
         st.warning("These runs used different seeds or replications, so they cannot be paired.")
         return
     comparison = paired_comparison(base.results.replications, option.results.replications)
-    st.dataframe(
-        comparison_table(comparison, option.scenario.costs.currency), hide_index=True, key="compare_table"
+    dataframe(
+        st, comparison_table(comparison, option.scenario.costs.currency), hide_index=True, key="compare_table"
     )
     chart = paired_chart(base, option, rules().criteria.all_bands, st.session_state.get("plan_clear_by"))
     st.altair_chart(chart, width="stretch")

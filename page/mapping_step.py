@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from page.tables import dataframe
+from presentation.labels import plain
 from triage.columns import MappedExport, apply_choices, best_guess, match_columns
 from triage.errors import DolsSimError
 from triage.ingest import EXTRA, ROW, RawExport
@@ -93,7 +95,7 @@ def mapping_step(raw: RawExport, base: ExportMapping, rules: Rules, as_of: date)
             st.error(str(exc))
             return None
         st.markdown(f"**The first {PREVIEW_ROWS} rows as they will be read**")
-        st.dataframe(preview(export, as_of, rules), hide_index=True, key="mapping_preview")
+        dataframe(st, preview(export, as_of, rules), hide_index=True, key="mapping_preview")
         st.download_button(
             "Download this mapping (TOML)",
             to_toml(choices.own, note=f"made on the page for {raw.source_name}"),
@@ -116,7 +118,9 @@ def _select_boxes(
     chosen: dict[str, str] = {}
     for i, column in enumerate(contract):
         prefill = used.get(column) or guesses.get(column)
-        label = column + (" (required)" if column in REQUIRED_COLUMNS else "")
+        # the plain name a person reads, with the contract's name as code (the mapping file's key)
+        label = f"{plain(column)[:1].upper()}{plain(column)[1:]} (`{column}`)"
+        label += " · required" if column in REQUIRED_COLUMNS else ""
         label += " · guessed" if column in guesses else ""
         pick = grid[i % 3].selectbox(
             label,
@@ -128,7 +132,10 @@ def _select_boxes(
             chosen[column] = pick
     missing = [c for c in REQUIRED_COLUMNS if c not in chosen]
     if missing:
-        st.error(f"Choose the column that holds {', '.join(missing)}: it is needed to triage at all.")
+        st.error(
+            f"Choose the column that holds the {', '.join(plain(c) for c in missing)}: it is needed to "
+            "triage at all."
+        )
         return None
     own = ExportMapping(
         columns={c: [h] for c, h in chosen.items() if match_key(h) != match_key(c)},

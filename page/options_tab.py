@@ -29,6 +29,7 @@ from page.state import (
     runs,
     worklist_fingerprint,
 )
+from page.tables import dataframe
 from presentation import charts
 from presentation.formats import money, plural
 from presentation.options import (
@@ -292,7 +293,7 @@ def _show(found: Found) -> None:
         if posts > 0:
             m[3].caption(f"+ up to {money(posts, currency)} a year for the posts added to keep up (below)")
         st.success(headline)
-        st.dataframe(plan_table(result, currency, LABELS), hide_index=True, key="plan_table")
+        dataframe(st, plan_table(result, currency, LABELS), hide_index=True, key="plan_table")
         group = result.binding_staff_group
         if group:
             st.caption(f"In the cheapest option, {STAFF_GROUPS[group]} are the binding constraint.")

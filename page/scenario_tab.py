@@ -15,8 +15,10 @@ from page.compare_section import compare_runs, report_for, worklist_note
 from page.keep import fingerprint, follows, kept_upload, kept_widget, reset
 from page.levers import follow_base, lever_inputs, lever_key
 from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, rules_key, run_cached, runs, worklist_fingerprint
+from page.tables import dataframe
 from presentation import charts
 from presentation.formats import format_value, money, plural
+from presentation.labels import plain
 from presentation.tables import estimate, kpi_table, waits_table
 from simulation.experiment import Results
 from simulation.metrics import WAIT_GROUPS, binding_sentence, headline_kpis, kpi_info
@@ -96,6 +98,7 @@ def scenario_tab() -> None:
         values: dict[str, Any] = lever_inputs(base, start_fixed=from_worklist)
         c = st.columns(4)
         policies = [p.id for p in rules().policies.policy if p.id != rules().policies.ring_fence]
+        policy_labels = {p.id: p.label for p in rules().policies.policy}
         policy_default = base.queue.policy if base.queue.policy in policies else policies[0]
         values["queue.policy"] = kept_widget(
             c[0].selectbox,
@@ -103,6 +106,7 @@ def scenario_tab() -> None:
             "lever_policy",
             policy_default,
             options=policies,
+            format_func=lambda policy: policy_labels.get(policy, plain(policy)),
             help="The order the waiting list is worked in (see the glossary on the About tab).",
         )
         values["assessment.proportionate"] = kept_widget(
@@ -225,7 +229,7 @@ def show_run(run: Run) -> None:
     per_year = estimate(s, "cost_total")[0] * 12 / months
     m[3].caption(f"about {money(per_year, currency)} a year")
     headline.info(binding_sentence(s))
-    st.dataframe(kpi_table(results.summary, headline_kpis(), currency), hide_index=True, key="summary_table")
+    dataframe(st, kpi_table(results.summary, headline_kpis(), currency), hide_index=True, key="summary_table")
     _details(results, currency)
     note = worklist_note(results)
     toml_text = run.toml_text
@@ -256,7 +260,9 @@ def _details(results: Results, currency: str) -> None:
     everything = st.expander("All results", key="scn_all_results", on_change="rerun")
     if everything.open:
         with everything:
-            st.dataframe(kpi_table(results.summary, None, currency), hide_index=True, key="all_results_table")
+            dataframe(
+                st, kpi_table(results.summary, None, currency), hide_index=True, key="all_results_table"
+            )
     if not len(results.waits):
         return
     groups = ", ".join(label.lower() for label in WAIT_GROUP_LABELS.values())
@@ -267,4 +273,4 @@ def _details(results: Results, currency: str) -> None:
         with waits:
             tabs = st.tabs(list(WAIT_GROUP_LABELS.values()))
             for tab, by in zip(tabs, WAIT_GROUPS, strict=True):
-                tab.dataframe(waits_table(results.waits, by), hide_index=True, key=f"waits_{by}")
+                dataframe(tab, waits_table(results.waits, by), hide_index=True, key=f"waits_{by}")

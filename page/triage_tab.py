@@ -23,8 +23,10 @@ from page.state import (
     triage_cached,
     worklist_fingerprint,
 )
+from page.tables import dataframe, table
 from presentation import charts
 from presentation.formats import dates_as_text, number, plural, reading
+from presentation.labels import plain
 from triage.alerts import without_authority
 from triage.errors import DolsSimError
 from triage.export import to_csv_bytes, to_xlsx_bytes
@@ -62,7 +64,7 @@ CRITERIA_LABEL = (
 MAPPING_LABEL = "Column mapping (TOML, optional): one this page downloaded, or your own"
 REGISTER_LABEL = (
     "Register of authorisations in force (CSV, tab-separated text or XLSX, optional): joined with the "
-    "export by person_id; processed in memory only, never saved"
+    "export by person reference (`person_id`); processed in memory only, never saved"
 )
 
 
@@ -219,7 +221,7 @@ def triage_tab() -> None:
         st.caption(rows_accounted(summary))
         outside_the_dols(result)
         if summary.rejected:
-            st.dataframe(result.rejects, hide_index=True, key="rejects_table")
+            dataframe(st, result.rejects, hide_index=True, key="rejects_table")
         return
     # Work in hand is open too: a simulation starts from every open request, and every alert covers it.
     st.session_state["worklist"] = result.open_requests
@@ -278,7 +280,7 @@ def triage_tab() -> None:
             "reasons",
         ]
     ]
-    st.table(dates_as_text(top).set_index("rank"))
+    table(st, dates_as_text(top).set_index("rank"))
 
     st.markdown("#### Charts")
     c1, c2 = st.columns(2)
@@ -291,7 +293,8 @@ def triage_tab() -> None:
         "urgent_final_day",
     ]  # fmt: skip
     with st.expander(f"Urgent authorisations ending within {plural(alert_days, 'day')} ({len(expiring):,})"):
-        st.dataframe(
+        dataframe(
+            st,
             expiring[alerts_cols],
             hide_index=True,
             key="expiring_table",
@@ -309,7 +312,7 @@ def triage_tab() -> None:
 
     st.markdown("#### Refused rows")
     if summary.rejected:
-        st.dataframe(result.rejects, hide_index=True, key="rejects_table")
+        dataframe(st, result.rejects, hide_index=True, key="rejects_table")
     else:
         st.write("None: every row is on the worklist.")
 
@@ -331,9 +334,11 @@ def worklist_filters(w: pd.DataFrame, all_bands: list[str]) -> None:
     st.markdown("#### Worklist")
     f = st.columns(4)
     band = f[0].multiselect("Band", all_bands, key="band_filter")
-    setting = f[1].multiselect("Setting", sorted(w["setting"].unique()), key="setting_filter")
+    setting = f[1].multiselect(
+        "Setting", sorted(w["setting"].unique()), key="setting_filter", format_func=plain
+    )
     reason = f[2].multiselect(
-        "Support reason", sorted(w["primary_support_reason"].unique()), key="reason_filter"
+        "Support reason", sorted(w["primary_support_reason"].unique()), key="reason_filter", format_func=plain
     )
     breached_only = f[3].checkbox("Past deadline only", key="breached_only")
     shown = w
@@ -349,7 +354,8 @@ def worklist_filters(w: pd.DataFrame, all_bands: list[str]) -> None:
         f"{number(len(shown), 0)} of {plural(len(w), 'application')}, in working order "
         "(the downloads below have every column)"
     )
-    st.dataframe(
+    dataframe(
+        st,
         _on_screen(shown, all_bands),
         hide_index=True,
         key="worklist_table",
@@ -370,11 +376,11 @@ def equity_tables(summary: TriageSummary) -> None:
         "long in the lower band: compare median and longest waits here."
     )
     c1, c2 = st.columns(2)
-    c1.dataframe(
-        summary.by_support_reason.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_reason"
+    dataframe(
+        c1, summary.by_support_reason.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_reason"
     )
-    c2.dataframe(summary.by_setting.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_setting")
-    st.dataframe(summary.by_band.rename(columns=COLUMN_LABELS), hide_index=True, key="by_band")
+    dataframe(c2, summary.by_setting.rename(columns=COLUMN_LABELS), hide_index=True, key="equity_setting")
+    dataframe(st, summary.by_band.rename(columns=COLUMN_LABELS), hide_index=True, key="by_band")
 
 
 def alert_metrics(summary: TriageSummary) -> None:
@@ -486,7 +492,8 @@ def authorisations_register(register: RegisterResult, summary: TriageSummary) ->
     st.markdown(f"#### Register of authorisations in force: {len(register.register):,}")
     st.caption(
         f"{number(len(register.register), 0)} in the register + {number(len(register.rejects), 0)} refused = "
-        f"{plural(register.rows_in, 'row')} in. Joined with the open requests by person_id: an "
+        f"{plural(register.rows_in, 'row')} in. Joined with the open requests by person reference "
+        "(`person_id`): an "
         "authorisation with a further request received is the request's to count."
     )
     counts = list(summary.register_counts.items())
@@ -500,10 +507,10 @@ def authorisations_register(register: RegisterResult, summary: TriageSummary) ->
             "person reference in no authorisation of the register."
         )
     alerted = register.register[register.register["alerts"].ne("")]
-    st.dataframe(dates_as_text(alerted), hide_index=True, key="register_table")
+    dataframe(st, dates_as_text(alerted), hide_index=True, key="register_table")
     if len(register.rejects):
         st.markdown("##### Refused register rows")
-        st.dataframe(register.rejects, hide_index=True, key="register_rejects_table")
+        dataframe(st, register.rejects, hide_index=True, key="register_rejects_table")
     d = st.columns(2)
     d[0].download_button(
         "Register with alerts (CSV)",
@@ -535,9 +542,9 @@ def work_in_hand(result: TriageResult) -> None:
         "With a best interests assessor, a mental health assessor or awaiting sign-off: not ranked for "
         "allocation, on the same statutory clock. Days in stage count from the status date."
     )
-    st.dataframe(dates_as_text(held[IN_HAND_COLUMNS]), hide_index=True, key="in_hand_table")
+    dataframe(st, dates_as_text(held[IN_HAND_COLUMNS]), hide_index=True, key="in_hand_table")
     st.markdown("##### Caseload by assessor")
-    st.dataframe(caseload(held), hide_index=True, key="caseload_table")
+    dataframe(st, caseload(held), hide_index=True, key="caseload_table")
     d = st.columns(2)
     d[0].download_button(
         "Work in hand (CSV)", partial(to_csv_bytes, held), "in_hand.csv", "text/csv", key="in_hand_download"
@@ -561,7 +568,7 @@ def outside_the_dols(result: TriageResult) -> None:
         "The DoLS cover adults (18 and over). The route column says who can authorise the deprivation "
         "of liberty instead; each request still needs an answer. Not on the worklist, not refused."
     )
-    st.dataframe(outside, hide_index=True, key="outside_scope_table")
+    dataframe(st, outside, hide_index=True, key="outside_scope_table")
     st.download_button(
         "Outside the DoLS (CSV)",
         partial(to_csv_bytes, outside),
@@ -582,7 +589,8 @@ def review_requests(w: pd.DataFrame) -> None:
         "A review (Schedule A1 Part 8) has no statutory period: no deadline is counted. The standing "
         "authorisation stays in force until it ends."
     )
-    st.dataframe(
+    dataframe(
+        st,
         reviews[REVIEW_COLUMNS],
         hide_index=True,
         key="reviews_table",
@@ -612,7 +620,8 @@ def alert_lists(w: pd.DataFrame, as_of: date) -> None:
     window = rules().timescales.alerts.renewal_authorisation_ending_within_days
     gone = without_authority_listing(w, as_of)
     with st.expander(f"Deprived of liberty without authority since ... ({len(gone):,})"):
-        st.dataframe(
+        dataframe(
+            st,
             gone,
             hide_index=True,
             key="without_authority_table",
@@ -620,7 +629,8 @@ def alert_lists(w: pd.DataFrame, as_of: date) -> None:
         )
     due = w[w["last_lawful_day"].ne("") | w["urgent_final_day"]]
     with st.expander(f"Last lawful day today or tomorrow, or urgent on its final day ({len(due):,})"):
-        st.dataframe(
+        dataframe(
+            st,
             due[DUE_COLUMNS],
             hide_index=True,
             key="decide_now_table",
@@ -628,7 +638,8 @@ def alert_lists(w: pd.DataFrame, as_of: date) -> None:
         )
     imca = w[w["imca_to_instruct"]]
     with st.expander(f"IMCA to instruct (s39A) ({len(imca):,})"):
-        st.dataframe(
+        dataframe(
+            st,
             imca[["rank", "application_id", "priority", "request_type", "received_date"]],
             hide_index=True,
             key="imca_table",
@@ -636,7 +647,8 @@ def alert_lists(w: pd.DataFrame, as_of: date) -> None:
         )
     ending = w[w["authorisation_ending_soon"]]
     with st.expander(f"Standing authorisations ending within {plural(window, 'day')} ({len(ending):,})"):
-        st.dataframe(
+        dataframe(
+            st,
             ending[["rank", "application_id", "priority", "authorisation_expiry", "days_to_deadline"]],
             hide_index=True,
             key="authorisation_ending_table",

@@ -205,14 +205,14 @@ def test_mapping_step_maps_an_unknown_export_and_its_file_maps_it_again(browser:
     expect(page.get_by_text("On the worklist").first).to_be_visible(timeout=SLOW)
     upload(page, EXPORT, export_file)
     expect(page.get_by_text("Some columns were not recognised")).to_be_visible(timeout=SLOW)
-    expect(page.get_by_text("Choose the column that holds application_id, received_date")).to_be_visible(
+    expect(page.get_by_text("Choose the column that holds the application ID, date received")).to_be_visible(
         timeout=SLOW
     )
     for label, header in (
-        ("application_id (required)", "Ref No"),
-        ("received_date (required)", "Date In"),
-        ("setting (required)", "Where"),
-        ("request_type (required)", "Kind"),
+        ("Application ID (application_id) · required", "Ref No"),
+        ("Date received (received_date) · required", "Date In"),
+        ("Setting (setting) · required", "Where"),
+        ("Request type (request_type) · required", "Kind"),
     ):
         _choose(page, label, header)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="On the worklist")

@@ -72,7 +72,7 @@ def test_triage_numbers_match_the_library(page: AppTest, as_of: date) -> None:
     shown = frame(page, "reasons", "data_warnings")
     assert list(shown["application_id"]) == list(result.worklist["application_id"])
     top = page.table[0].value
-    assert list(top["application_id"]) == list(result.worklist["application_id"][:10])
+    assert list(top["application ID"]) == list(result.worklist["application_id"][:10])  # in plain words
 
 
 def test_alert_counts_match_the_library(page: AppTest) -> None:
@@ -255,8 +255,10 @@ def test_equity_and_rejects_tables(page: AppTest) -> None:
 
 def test_about_reads_the_rules_files(page: AppTest) -> None:
     open_tab(page, "About")
-    criteria = frame(page, "when", "label")
-    assert list(criteria["id"]) == [c.id for c in load_criteria().criterion]
+    criteria = frame(page, "criterion", "when, in the criteria file")
+    shipped = load_criteria().criterion
+    assert list(criteria["id in the criteria file"]) == [c.id for c in shipped]
+    assert list(criteria["criterion"]) == [c.label for c in shipped]  # the plain name first
     clock = " ".join(page.table[-1].value.to_string().split())
     assert "21 days" in clock and "7 days" in clock
 

@@ -102,3 +102,30 @@ def test_the_report_draws_what_the_page_draws() -> None:
     assert 'class="mark-area' in backlog  # the 5th-95th percentile band
     # the paired chart sits between the comparison table and the charts section
     assert both.index("Against the baseline") < both.index(paired) < both.index("<h2>Charts</h2>")
+
+
+def test_the_report_has_no_code_name_outside_the_scenario_file(runs: tuple) -> None:
+    """Issue 21: every word a person reads in the report is plain; only the scenario as run (a TOML file,
+    in <pre>) keeps the code names a script needs. SVG text (axis titles, legends) counts too."""
+    import html as markup
+
+    from presentation.labels import code_names_in
+    from triage.rulebook import Timescales
+
+    base = runs[2]
+    report = html_report(
+        title="Option A",
+        scenario_toml=scenario_to_toml(small()),
+        summary=base.summary,
+        seed=9,
+        reps=4,
+        charts=[charts.backlog_over_time(base.backlog, BANDS, target=100)],
+        comparison=paired_comparison(runs[0], runs[1]),
+        baseline_name="base",
+        assumed=assumptions(Timescales()),
+    )
+    assert "initial_backlog" in report  # the TOML keeps its keys ...
+    read = re.sub(r"<pre>.*?</pre>|<style>.*?</style>", "", report, flags=re.S)
+    words = [markup.unescape(t) for t in re.findall(r">([^<>]+)<", read)]
+    assert len(words) > 50
+    assert [n for w in words for n in code_names_in(w)] == []  # ... and nothing else shows one

@@ -1,0 +1,74 @@
+"""Every table on the page in plain words: headers and text cells through :mod:`presentation.labels`.
+
+Why here, in one function: the frames the page shows are the engine's own (their columns are the
+contract's code names, and the downloads are built from them), so renaming them where they are made would
+change what scripts read. :func:`dataframe` shows a plain copy instead: headers as ``st.column_config``
+labels, text cells with their code names in words. Identifiers and free text (an application ID, an
+assessor's name) are shown exactly as the export wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from presentation.labels import plain, plain_text
+
+#: Columns shown as written: identifiers and names typed by people, never read as code names.
+AS_WRITTEN: frozenset[str] = frozenset(
+    {"application_id", "person_id", "authorisation_id", "assessor", "team", "managing_authority"}
+)
+
+
+def plain_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with plain column names (for ``st.table``, which takes no column labels)."""
+    return frame.rename(columns={c: plain(c) for c in frame.columns}).rename_axis(
+        index=plain(frame.index.name) if frame.index.name else None
+    )
+
+
+def plain_cells(frame: pd.DataFrame, as_written: Iterable[str] = ()) -> pd.DataFrame:
+    """A copy whose text cells read in plain words (``care_home`` -> ``care home``), but for the
+    columns ``as_written`` and :data:`AS_WRITTEN`. Each distinct value is worded once (a 2,000-row
+    worklist has a few dozen)."""
+    keep = AS_WRITTEN | set(as_written)
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column in keep or not (
+            pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        ):
+            continue
+        words = {v: plain_text(v) for v in values.dropna().unique() if isinstance(v, str)}
+        if any(k != v for k, v in words.items()):
+            out[column] = values.map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
+    return out
+
+
+def plain_config(frame: pd.DataFrame, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``column_config`` giving every code-named column its plain header (keeping any format given)."""
+    out: dict[str, Any] = dict(config or {})
+    for column in frame.columns:
+        label = plain(column)
+        given = out.get(column)
+        if isinstance(given, dict):
+            out[column] = {**given, "label": given.get("label") or label}
+        elif given is None and label != column:
+            out[column] = label
+    return out
+
+
+def dataframe(where: Any, frame: pd.DataFrame, *, as_written: Iterable[str] = (), **options: Any) -> Any:
+    """``where.dataframe(frame)`` in plain words (``where`` is ``st`` or a column of the page)."""
+    config = plain_config(frame, options.pop("column_config", None))
+    return where.dataframe(plain_cells(frame, as_written), column_config=config, **options)
+
+
+def table(where: Any, frame: pd.DataFrame) -> Any:
+    """``where.table(frame)`` in plain words (headers, index name and text cells)."""
+    return where.table(plain_headers(plain_cells(frame)))
+
+
+__all__ = ["AS_WRITTEN", "dataframe", "plain_cells", "plain_config", "plain_headers", "table"]
