@@ -216,7 +216,8 @@ def compare(
 ) -> None:
     """Each option file against the baseline (SCENARIO): paired differences with 95% CIs and a verdict."""
     from presentation.tables import comparison_table
-    from simulation.compare_options import compare_options
+    from simulation.compare import why_it_moves
+    from simulation.compare_options import BASELINE, compare_options
     from simulation.scenario_file import load_scenario, with_overrides
     from simulation.sweep import Execution, write_tidy
 
@@ -241,6 +242,10 @@ def compare(
         console.print(_rich(comparison_table(means, currency), title))
     for name, said in result.verdicts().items():
         console.print(f"{name}, with 95% confidence: {said}")
+    by_option = {str(k): part for k, part in result.replications.groupby("option", sort=False)}
+    for name in result.verdicts():
+        for why in why_it_moves(by_option[BASELINE], by_option[name]):
+            console.print(f"{name}: {why}", markup=False)
     better = result.better_options()
     console.print(
         "Better than the baseline on some KPI and worse on none: " + ", ".join(better)

@@ -171,9 +171,9 @@ def calibrate_tab() -> None:
             st.error(f"The backtest cannot run: {exc}")
             return
         dataframe(st, backtest_frame(result), hide_index=True, width="stretch")
-        said = backtest_reading(result)  # which fitted figure each miss points to
-        for sentence in said:
+        reading = backtest_reading(result)  # which fitted figure each miss points to
+        for sentence in reading:
             st.warning(sentence)
-        if not said:
+        if not reading:
             st.success(nothing_misses())
         st.altair_chart(backtest_chart(result.table, width=220, height=140), width="content")

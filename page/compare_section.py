@@ -16,7 +16,7 @@ from presentation import charts
 from presentation.formats import plural
 from presentation.report import assumptions, html_report
 from presentation.tables import comparison_table
-from simulation.compare import paired_comparison
+from simulation.compare import paired_comparison, why_it_moves
 from simulation.experiment import Results
 
 
@@ -66,7 +66,8 @@ def build_report(
         comparison=comparison,
         baseline_name=baseline.name if baseline is not None else None,
         comparison_chart=paired,
-        notes=[note] if (note := worklist_note(run.results)) else [],
+        notes=([note] if (note := worklist_note(run.results)) else [])
+        + (why_it_moves(baseline.results.replications, run.results.replications) if baseline else []),
         assumed=assumed,
         currency=run.scenario.costs.currency,
     )
@@ -111,6 +112,8 @@ def compare_runs() -> None:
     dataframe(
         st, comparison_table(comparison, option.scenario.costs.currency), hide_index=True, key="compare_table"
     )
+    for why in why_it_moves(base.results.replications, option.results.replications):
+        st.info(why)  # a figure that moves against intuition, and why
     chart = paired_chart(base, option, rules().criteria.all_bands, st.session_state.get("plan_clear_by"))
     st.altair_chart(chart, width="stretch")
 
@@ -123,5 +126,5 @@ def worklist_note(results: Results) -> str:
     start = results.manifest["scenario"]["horizon"]["start_date"]
     return (
         f"Started from today's worklist: {plural(rows, 'open application')} as of {start}; "
-        "the initial_backlog settings were not used."
+        "the scenario's starting backlog (`initial_backlog`) was not used."
     )

@@ -86,3 +86,58 @@ def unpaired_interval(
     dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
     half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, dof)) * se
     return diff, diff - half, diff + half
+
+
+#: The KPIs :func:`why_it_moves` reads (a run's replications have them all).
+_WHY_KPIS = (
+    "completed", "decided", "mean_days_to_complete", "standard_completed_within_21_days_share",
+    *(f"{k}_{g}" for k in ("capacity", "utilisation") for g in ("bia", "mha", "sign_off")),
+)  # fmt: skip
+
+
+def why_it_moves(baseline: pd.DataFrame, option: pd.DataFrame) -> list[str]:
+    """A short "why" for each difference that moves against intuition (the runs' replications, paired).
+
+    Why: a commissioner who funds more assessors and sees "mean days to complete" rise, or the share
+    completed within 21 days fall, will think the model wrong. Both are the published definitions: they
+    are measured over completions, and an option that clears old requests completes many long waits, so
+    they get worse before they get better. And more BIA time with no more decisions is another staff
+    group binding. Each sentence is said only when the paired 95% intervals show it.
+    """
+    from simulation.kpi_catalogue import binding_sentence, binding_staff_group
+
+    kpis = [k for k in _WHY_KPIS if k in baseline.columns and k in option.columns]
+    c = paired_comparison(baseline, option, kpis)
+    diff, low, high = (
+        dict(zip(c["kpi"], c[col].to_numpy(dtype=float), strict=True))
+        for col in ("difference", "ci_low", "ci_high")
+    )
+
+    def clearly(kpi: str, way: str) -> bool:
+        if kpi not in diff:
+            return False
+        return low[kpi] > 0 if way == "up" else high[kpi] < 0
+
+    said = []
+    more_done = clearly("completed", "up")
+    done = f"{diff.get('completed', 0.0):,.0f} more completed"
+    if more_done and clearly("mean_days_to_complete", "up"):
+        said.append(
+            f"Mean days to complete rises ({diff['mean_days_to_complete']:+,.0f} days) with {done}: the "
+            "published figure is the wait of each request completed, so clearing old requests raises it "
+            "until they are gone."
+        )
+    if more_done and clearly("standard_completed_within_21_days_share", "down"):
+        drop = diff["standard_completed_within_21_days_share"] * 100
+        said.append(
+            f"The share completed within 21 days falls ({drop:+.1f} points) with {done}: the published "
+            "share is of completions, and the old requests an option clears were past 21 days long ago."
+        )
+    if clearly("capacity_bia", "up") and "decided" in low and low["decided"] <= 0:
+        means = option[[k for k in kpis if k.startswith(("capacity_", "utilisation_"))]].mean()
+        summary = pd.DataFrame({"kpi": means.index, "mean": means.to_numpy(dtype=float)})
+        binding = binding_staff_group(summary)
+        if binding is None or binding[0] != "bia":
+            why = binding_sentence(summary)
+            said.append(f"More BIA time, and no more decided: {why[0].lower()}{why[1:]}")
+    return said

@@ -338,6 +338,10 @@ def test_paired_comparison_against_a_baseline(page: AppTest) -> None:
     decided = table.set_index("KPI").loc[kpi_info("decided").label]
     assert decided["option is"] == "better"  # more assessors decide more, under common random numbers
     assert page.selectbox(key="option").value == "more BIAs"  # the newest run is the option shown
+    from simulation.compare import why_it_moves
+
+    why = why_it_moves(library_results(3, 5).replications, library_results(3, 5, 20.0).replications)
+    assert why and all(w in [i.value for i in page.info] for w in why)  # the "why" beside the figures
 
 
 def test_bad_lever_value_is_a_message_not_a_traceback(page: AppTest) -> None:

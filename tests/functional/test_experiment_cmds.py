@@ -139,6 +139,12 @@ def test_paired_intervals_are_narrower_than_unpaired_on_the_example(tmp_path: Pa
     )
     assert "Decided (assessed and signed off), Open at end" in said
     assert "worse on " in said and "Total cost" in said.split("worse on ")[1]  # more BIAs cost more, said so
+    # a figure against intuition says why, as the page does (from the same replications)
+    from simulation.compare import why_it_moves
+
+    reps = pd.read_csv(tmp_path / "out" / "replications.csv")
+    why = why_it_moves(*(reps[reps["option"] == o].drop(columns="option") for o in ("baseline", "more-bias")))
+    assert why and all(f"more-bias: {w}" in " ".join(said.split()) for w in why)
 
 
 def test_precision_stops_when_reached_and_says_when_capped(scenario_path: Path, tmp_path: Path) -> None:

@@ -129,3 +129,24 @@ def test_the_report_has_no_code_name_outside_the_scenario_file(runs: tuple) -> N
     words = [markup.unescape(t) for t in re.findall(r">([^<>]+)<", read)]
     assert len(words) > 50
     assert [n for w in words for n in code_names_in(w)] == []  # ... and nothing else shows one
+
+
+def test_a_figure_that_moves_against_intuition_says_why(runs: tuple) -> None:
+    """Issue 21: more assessors complete more, and the published mean days to complete rises and the
+    share within 21 days falls (both are measured over completions, and old requests are cleared): said,
+    with the paired figures; more BIAs against a mental health assessor bottleneck decide no more: the
+    binding group said; nothing is said of a run against itself."""
+    from simulation.compare import why_it_moves
+
+    base = runs[0]
+    more = run_replications(small("staffing.bia_fte=20"), 4, 9).replications
+    said = why_it_moves(base, more)
+    paired = paired_comparison(base, more).set_index("kpi")
+    assert paired.at["mean_days_to_complete", "ci_low"] > 0 and paired.at["completed", "ci_low"] > 0
+    rise = paired.at["mean_days_to_complete", "difference"]
+    assert any(s.startswith(f"Mean days to complete rises ({rise:+,.0f} days)") for s in said)
+    assert any(s.startswith("The share completed within 21 days falls") for s in said)
+    starved = run_replications(small("staffing.bia_fte=20", "staffing.mental_health_assessors=0.3"), 4, 9)
+    (bound,) = why_it_moves(base, starved.replications)
+    assert bound.startswith("More BIA time, and no more decided: the binding constraint is mental health")
+    assert why_it_moves(base, base) == []
