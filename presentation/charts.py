@@ -158,7 +158,7 @@ def backlog_over_time(
     line = base.mark_line().encode(
         y="mean:Q",
         tooltip=[
-            colour_field,
+            f"{colour_field}:N",
             alt.Tooltip("date:T", title="week ending", format="%Y-%m-%d"),
             alt.Tooltip("mean:Q", format=",.0f"),
             alt.Tooltip("p05:Q", format=",.0f"),

@@ -12,9 +12,11 @@ import html
 from collections.abc import Sequence
 from datetime import datetime
 from importlib.metadata import version
+from typing import Any
 
 import altair as alt
 import pandas as pd
+from altair.utils.core import sanitize_pandas_dataframe
 
 from presentation.formats import plural
 from presentation.tables import comparison_table, kpi_table
@@ -70,11 +72,42 @@ def _table(df: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+#: The report is read on a page, not a dashboard: its charts as wide as its tables (pixels).
+REPORT_CHART_WIDTH, REPORT_CHART_HEIGHT = 760, 320
+
+
 def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """An Altair chart as an inline SVG string."""
+    """An Altair chart as an inline SVG string.
+
+    Its data are put in the spec as values first (:func:`_inline`): Altair's data transformer is global
+    to all threads, and the page builds the report on a download's thread while its own script may be
+    drawing a chart with Streamlit's transformer enabled, which leaves a frame's data out of the spec (the
+    report's mean lines and rules came out empty).
+    """
     import vl_convert as vlc
 
-    return str(vlc.vegalite_to_svg(chart.to_dict()))
+    drawn = _inline(chart).properties(width=REPORT_CHART_WIDTH, height=REPORT_CHART_HEIGHT)
+    return str(vlc.vegalite_to_svg(drawn.to_dict()))
+
+
+def _inline(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A copy of ``chart`` whose DataFrames (its own and every layer's) are inline values, so ``to_dict``
+    never passes them to the active data transformer."""
+    out = chart.copy(deep=True)  # type: ignore[attr-defined]
+    _inline_data(out)
+    return out
+
+
+def _inline_data(part: object) -> None:
+    data = getattr(part, "data", alt.Undefined)
+    if isinstance(data, pd.DataFrame):
+        values: list[dict[str, Any]] = sanitize_pandas_dataframe(data).to_dict(orient="records")  # type: ignore[assignment]
+        setattr(part, "data", alt.InlineData(values=values))  # noqa: B010 (any chart part)
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        children = getattr(part, key, None)
+        if isinstance(children, list):
+            for child in children:
+                _inline_data(child)
 
 
 def html_report(

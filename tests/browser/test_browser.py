@@ -146,6 +146,16 @@ def test_scenario_run_shows_results_and_charts(page: Page) -> None:
     expect(panel.get_by_text("Weeks to clear the backlog")).to_be_visible()
     expect(panel.get_by_role("button", name="One-click report (HTML)")).to_be_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
+    # The report as the page: its backlog chart has the mean lines, the 5th-95th band, the backlog target
+    # and the clear-by date (both dashed rules), drawn as inline SVG.
+    with page.expect_download() as download:
+        panel.get_by_role("button", name="One-click report (HTML)").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    (ARTIFACTS / "report.html").write_text(report, encoding="utf-8")
+    (svg,) = re.findall(r"<svg.*?</svg>", report, flags=re.S)
+    assert svg.count('class="mark-line') >= 1 and 'class="mark-area' in svg
+    assert svg.count('class="mark-rule') >= 2 and "stroke-dasharray" in svg
+    assert "Results: Run 1" not in report and "dols-sim: Run 1" in report and "seed 42" in report
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "scenario.png"), full_page=False)

@@ -150,3 +150,20 @@ def test_a_figure_that_moves_against_intuition_says_why(runs: tuple) -> None:
     (bound,) = why_it_moves(base, starved.replications)
     assert bound.startswith("More BIA time, and no more decided: the binding constraint is mental health")
     assert why_it_moves(base, base) == []
+
+
+def test_the_report_draws_its_data_whatever_transformer_is_active(runs: tuple) -> None:
+    """The page builds the report on a download's thread while its script may be drawing a chart with
+    Streamlit's data transformer enabled (Altair's are global): the report's lines and rules came out
+    empty. A transformer that drops every frame's data is enabled here; the SVG still has them all."""
+    import altair as alt
+
+    from presentation.report import chart_svg
+
+    chart = charts.backlog_over_time(runs[2].backlog, BANDS, target=100, clear_by=pd.Timestamp("2026-01-01"))
+    alt.data_transformers.register("drops_the_data", lambda data, **_: {"name": "gone"})
+    with alt.data_transformers.enable("drops_the_data"):
+        svg = chart_svg(chart)
+    assert 'class="mark-line' in svg and 'class="mark-area' in svg
+    drawn = re.findall(r'<g class="mark-rule role-mark[^"]*"[^>]*>(.*?)</g>', svg, flags=re.S)
+    assert len(drawn) == 2 and all("<path" in d or "<line" in d for d in drawn)  # target and clear-by
