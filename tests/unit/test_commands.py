@@ -75,6 +75,7 @@ ENGINE_FACE = {
     "simulation.executors",
     "simulation.calibrate",  # a history in, a scenario and its fit report out (issue 13)
     "simulation.backtest",  # a scenario against a past window of a history (issue 13)
+    "simulation.backtest_reading",  # what a backtest's miss points to (issue 21)
 }
 
 
