@@ -15,6 +15,7 @@ import typer
 from commands.simulation_cmd import ScenarioArg
 from commands.triage_cmd import parse_as_of
 from triage.errors import DolsSimError
+from triage.outputs import distinct_outputs, write_atomically
 
 HistoryArg = Annotated[
     Path, typer.Argument(help="A history of past requests (.csv or .xlsx): the triage columns plus "
@@ -44,6 +45,7 @@ def synth_history(
     from simulation.scenario_file import load_scenario
     from triage.export import write_table
 
+    distinct_outputs({"the scenario": scenario}, {"--out": out})
     end = parse_as_of(as_of) if as_of else None
     history, when = make(load_scenario(scenario), months, seed, as_of=end)
     write_table(history, out, "history")
@@ -82,18 +84,19 @@ def calibrate(
     from simulation.scenario_file import load_scenario
     from triage.export import write_table
 
+    distinct_outputs(
+        {"the history": history, "--template": template},
+        {"--out": out, "--rejects": rejects, "--report": report},
+    )
     base = load_scenario(template) if template else None
     start = _date("--from", from_) if from_ else None
     cal = fit(history, parse_as_of(as_of), template=base, window_start=start)
-    try:
-        out.write_text(commented_toml(cal), encoding="utf-8")
-    except OSError as exc:
-        raise DolsSimError(f"cannot write {out}: {exc.strerror or exc}") from None
+    write_atomically(out, commented_toml(cal).encode("utf-8"))
     if rejects:
         write_table(cal.rejects, rejects, "rejects")
     if report:
         write_table(cal.report, report, "fit")
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     console.print(
         f"{Path(cal.source_name).name}: {cal.rows_in:,} rows in, {cal.rows_used:,} used, "
         f"{len(cal.rejects):,} rejected; window {cal.window_start.isoformat()} to {cal.as_of.isoformat()}"
@@ -151,7 +154,7 @@ def backtest(
         save_chart(backtest_chart(result.table), out / "backtest.png")
     except OSError as exc:
         raise DolsSimError(f"cannot write to {out}: {exc.strerror or exc}") from None
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     console.print(backtest_table(result))
     for said in backtest_reading(result) or [nothing_misses()]:
         console.print(said, markup=False)

@@ -100,10 +100,17 @@ def triage(
 
     from triage.export import write_table
     from triage.mapping import load_mapping
+    from triage.outputs import distinct_outputs
     from triage.rulebook import load_rules
     from triage.summary import nothing_accepted, summarise
     from triage.worklist import build_worklist
 
+    distinct_outputs(  # before anything is read or written: no output may overwrite an input, or another
+        {"the export": export, "--authorisations": authorisations, "--columns": columns,
+         "--criteria": criteria, "--timescales": timescales, "--policies": policies},
+        {"--out": out, "--rejects": rejects, "--outside": outside, "--in-hand": in_hand,
+         "--caseload": caseload, "--register-out": register_out, "--register-rejects": register_rejects},
+    )  # fmt: skip
     rules = load_rules(timescales=timescales, criteria=criteria, policies=policies)
     mapping = load_mapping(columns, rules.criteria.inputs.flags)
     from triage.ingest import read_export
@@ -140,28 +147,31 @@ def triage(
     console = Console(highlight=False, soft_wrap=True)
     print_summary(console, summary, result.as_of, rules)
     if out:
-        console.print(f"Worklist: {len(result.worklist):,} rows -> {out}")
+        console.print(f"Worklist: {len(result.worklist):,} rows -> {out}", markup=False)
     if len(result.in_hand):
         where = (
             f"-> {in_hand}" if in_hand else "(add --in-hand FILE for the list, --caseload FILE by assessor)"
         )
-        console.print(f"Work in hand: {len(result.in_hand):,} rows {where}")
+        console.print(f"Work in hand: {len(result.in_hand):,} rows {where}", markup=False)
     if len(result.outside_scope):
         where = f"-> {outside}" if outside else "(add --outside FILE for the list and the route)"
-        console.print(f"Outside the DoLS (under 18): {len(result.outside_scope):,} rows {where}")
+        console.print(
+            f"Outside the DoLS (under 18): {len(result.outside_scope):,} rows {where}", markup=False
+        )
     if len(result.rejects):
         where = f"-> {rejects}" if rejects else "(add --rejects FILE to see why)"
-        console.print(f"Refused: {len(result.rejects):,} rows {where}")
+        console.print(f"Refused: {len(result.rejects):,} rows {where}", markup=False)
 
 
 def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules) -> None:
     """Counts only (no row contents): safe for a shared terminal or a log."""
+    from rich.markup import escape
     from rich.table import Table
 
     from presentation.formats import number, plural, reading
     from triage.summary import COLUMN_LABELS
 
-    console.print(reading(s))
+    console.print(reading(s), markup=False)  # a file's name is the user's text, never markup
     console.print(
         f"[bold]DoLS worklist as of {as_of.isoformat()}[/bold]: {plural(s.rows_in, 'row')} in, "
         f"{number(s.accepted, 0)} on the worklist, "
@@ -237,12 +247,12 @@ def print_summary(console: Console, s: TriageSummary, as_of: date, rules: Rules)
     if s.absent_screening_columns:
         console.print(
             f"[bold yellow]No column for screening question(s)[/bold yellow] "
-            f"{', '.join(s.absent_screening_columns)}: "
+            f"{escape(', '.join(s.absent_screening_columns))}: "
             f"{plural(s.unscreened_for_absent_columns, 'row')} unscreened for want of them "
             "(map them with --columns if the file has them under another name)"
         )
     for warning in s.column_warnings:
-        console.print(f"[yellow]Warning[/yellow]: {warning}")
+        console.print(f"[yellow]Warning[/yellow]: {escape(warning)}")  # names the file's own headers
     for title, table in (
         ("By priority band", s.by_band),
         ("By primary support reason", s.by_support_reason),

@@ -19,6 +19,7 @@ import pyarrow.csv as pa_csv
 
 from triage.arrays import TEXT
 from triage.errors import DolsSimError
+from triage.outputs import write_atomically
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -113,6 +114,31 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "worklist") -> bytes:
     return buf.getvalue()
 
 
+#: Excel's limits: rows a sheet holds (the header is one) and characters a cell holds.
+XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELL = 32_767
+
+
+def fits_a_sheet(df: pd.DataFrame, path: Path | str) -> None:
+    """Refuse, naming CSV instead, a table Excel would truncate: too many rows, or a cell too long
+    (xlsxwriter would cut it to 32,767 characters and say nothing)."""
+    if len(df) + 1 > XLSX_MAX_ROWS:
+        raise DolsSimError(
+            f"{path}: {len(df):,} rows do not fit an Excel sheet ({XLSX_MAX_ROWS - 1:,} at most); "
+            "write a .csv instead"
+        )
+    for column in df.columns:
+        s = df[column]
+        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            lengths = s.astype(str).str.len()
+            if len(lengths) and int(lengths.max()) > XLSX_MAX_CELL:
+                row, longest = int(np.argmax(lengths.to_numpy())), int(lengths.max())
+                raise DolsSimError(
+                    f"{path}: column {column!s}, row {row + 1:,} holds {longest:,} characters, more than an "
+                    f"Excel cell holds ({XLSX_MAX_CELL:,}); write a .csv instead (nothing is cut)"
+                )
+
+
 def write_table(df: pd.DataFrame, path: Path | str, sheet: str = "worklist") -> None:
     """Write to ``path`` as CSV or XLSX by its extension."""
     path = Path(path)
@@ -120,12 +146,10 @@ def write_table(df: pd.DataFrame, path: Path | str, sheet: str = "worklist") -> 
     if suffix == ".csv":
         data = to_csv_bytes(df)
     elif suffix == ".xlsx":
+        fits_a_sheet(df, path)
         data = to_xlsx_bytes(df, sheet)
     else:
         raise DolsSimError(
             f"{path}: expected an output file ending .csv or .xlsx, got '{suffix or path.name}'"
         )
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise DolsSimError(f"{path}: cannot write ({exc.strerror})") from None
+    write_atomically(path, data)

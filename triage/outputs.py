@@ -1,0 +1,78 @@
+"""Output files that never overwrite an input or each other, and are never left half-written.
+
+Why: a DoLS lead who types ``--out export.csv`` by mistake (or the same name for ``--out`` and
+``--rejects``) must not lose the export, or 2 of 20 refused rows: the paths are compared before anything
+is read or written (resolved, so ``./a.csv`` and ``a.csv`` are one file, and by the file system's identity,
+so a link to the export is the export). A write goes to a temporary file beside the target and is renamed
+over it only when complete, so a full disk or a kill mid-write leaves the old file (or none), never a
+truncated one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from triage.errors import DolsSimError
+
+__all__ = ["distinct_outputs", "write_atomically"]
+
+#: The permissions a new file gets here (read once: ``os.umask`` can only be read by setting it).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def distinct_outputs(inputs: Mapping[str, Path | None], outputs: Mapping[str, Path | None]) -> None:
+    """Refuse, in one line naming both options, an output that is one of the inputs or another output.
+
+    ``inputs`` and ``outputs`` map the option as the user typed it (``--out``, ``the export``) to its path
+    (None: not given).
+    """
+    given_in = [(name, Path(p)) for name, p in inputs.items() if p is not None]
+    given_out = [(name, Path(p)) for name, p in outputs.items() if p is not None]
+    for i, (name, path) in enumerate(given_out):
+        for source, read in given_in:
+            if _same(path, read):
+                raise DolsSimError(
+                    f"{name} {path}: is {source}, which would be overwritten; name another file"
+                )
+        for other, earlier in given_out[:i]:
+            if _same(path, earlier):
+                raise DolsSimError(
+                    f"{name} {path}: is also {other}; one would overwrite the other, so name two files"
+                )
+
+
+def write_atomically(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over it when
+    complete; an OS error (no such folder, read-only, disk full) is one line and leaves no partial file."""
+    path = Path(path)
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        # a temporary file is private (0600); the output gets the mode the file had, or a new file's
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise DolsSimError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
