@@ -85,9 +85,13 @@ def progress_bar(
         TimeRemainingColumn,
     )
 
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    columns = [
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+    ]  # a name is text
     columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
-    with Progress(*columns, console=console or Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=console or Console(stderr=True, markup=False), transient=True) as bar:
         task = bar.add_task(label, total=total)
 
         def progress(done: int, total_now: int) -> None:
@@ -113,7 +117,7 @@ def running(
 def _console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, markup=False)
 
 
 def _rich(frame: pd.DataFrame, title: str, stack: bool = False) -> Any:

@@ -123,7 +123,7 @@ def run(
         raise DolsSimError(f"--seed: must be >= 0, got {seed}")
     wanted = precision_from(precision, kpi, max_reps, reps)
     admitted = admitted_from(scenario, set_)
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
     if admitted.work is not None:
         seconds = admitted.work.seconds(reps)
         if seconds > budget.SAY_RUN_TIME_AFTER_SECONDS:
@@ -135,7 +135,7 @@ def run(
     with progress_bar(f"Simulating {admitted.scenario.name}", reps, errors) as progress:
         results = run_replications(admitted, reps, seed, progress=progress, precision=wanted)
     paths = write_results(results, out)
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     console.print(kpi_table(results, admitted.scenario.costs.currency))
     if wanted is not None:
         said = results.manifest["precision"]["sentence"]

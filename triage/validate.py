@@ -26,6 +26,7 @@ import pandas as pd
 
 from triage.columns import MappedExport
 from triage.errors import DolsSimError
+from triage.identity import id_key
 from triage.ingest import EXTRA, READ_PROBLEM, ROW
 from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct, match_key, parse_dates
 from triage.rulebook import Rules
@@ -203,13 +204,20 @@ def validate(export: MappedExport, as_of: date, rules: Rules, *, past_requests: 
     # -- application_id: present and unique
     app_id = text("application_id")
     refuse_blank(app_id.eq(""), "application_id", "expected a unique reference")
-    dup = app_id.ne("") & app_id.duplicated(keep=False)
+    same = id_key(app_id)  # compared as a person reads them: case, width, invisible characters aside
+    dup = app_id.ne("") & same.duplicated(keep=False)
     if dup.any():
-        rows_of = df.loc[dup, ROW].groupby(app_id[dup]).agg(list)
+        rows_of = df.loc[dup, ROW].groupby(same[dup]).agg(list)
+        written = dict(zip(df.loc[dup, ROW], app_id[dup], strict=True))
         msgs = []
-        for i, key in zip(df.loc[dup, ROW], app_id[dup], strict=True):
-            others = ", ".join(str(r) for r in rows_of[key] if r != i)
-            msgs.append(f"application_id '{_show(key)}': duplicate, also on row(s) {others} (none is used)")
+        for i, given, key in zip(df.loc[dup, ROW], app_id[dup], same[dup], strict=True):
+            others = [r for r in rows_of[key] if r != i]
+            spelt = [f"'{_show(written[r])}'" for r in others if written[r] != given]
+            as_there = f", written there as {', '.join(dict.fromkeys(spelt))}" if spelt else ""
+            msgs.append(
+                f"application_id '{_show(given)}': duplicate, also on row(s) {', '.join(map(str, others))}"
+                f"{as_there} (none is used)"
+            )
         problems.add(dup, msgs)
 
     # -- dates

@@ -289,3 +289,38 @@ def test_neutralise_checks_each_cells_first_character_even_in_a_slice() -> None:
     assert out["a"].tolist() == ["é=", "", "'-1", "", "ok", "'\rz"]
     assert out.index.tolist() == [1, 2, 3, 4, 5, 6]
     assert out["n"].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "dols-1",
+        "DOLS\u200b-1",
+        "\uff24\uff2f\uff2c\uff33\uff0d\uff11",
+        "DOLS\u20111",
+        "DOLS-1\u00a0",
+        "\ufeffDOLS-1",
+    ],
+)
+def test_look_alike_ids_are_one_id_and_both_rows_are_named(look_alike: str) -> None:
+    """Issue 25: ids compared as a person reads them (case, Unicode width, invisible characters, the kind
+    of dash and spaces set aside); both rows refused, each naming the other and how it was written; every
+    other id kept exactly as the file gave it."""
+    rows = make_rows({}, {}, {})
+    rows[0]["application_id"], rows[2]["application_id"] = "DOLS-1", look_alike
+    rows[1]["application_id"] = "Zo\u00eb-7"
+    result = run(csv_bytes(rows))
+    p = problems_of(result)
+    assert set(p) == {2, 4}
+    assert "application_id 'DOLS-1': duplicate, also on row(s) 4" in p[2]
+    if look_alike.strip() != "DOLS-1":  # (surrounding spaces, even non-breaking, are gone when read)
+        assert "also on row(s) 4, written there as" in p[2]
+        assert "also on row(s) 2, written there as 'DOLS-1'" in p[4]
+    assert list(result.worklist["application_id"]) == ["Zo\u00eb-7"]  # as written, never rewritten
+
+
+def test_different_ids_stay_different() -> None:
+    rows = make_rows({}, {}, {})
+    for row, given in zip(rows, ["DOLS-1", "DOLS-11", "DOLS_1"], strict=True):
+        row["application_id"] = given
+    assert run(csv_bytes(rows)).rejects.empty
