@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -88,9 +88,29 @@ class ScenarioError(DolsSimError):
     """A scenario file, override or initial worklist cannot be used; the message says which key and why."""
 
 
+def _is_number(annotation: Any) -> bool:
+    """True for a field that holds a number (int, float, or either or None), not a yes/no."""
+    if annotation in (int, float):
+        return True
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return bool(args) and all(a in (int, float) for a in args)
+
+
 class _Model(BaseModel):
     # allow_inf_nan=False: "inf" or "nan" in a file or --set is a mistake, and would hang or mislead a run.
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_yes_no_for_a_number(cls, data: Any) -> Any:
+        """``horizon.months = true`` is a mistake, not 1 month: pydantic's lax mode reads a yes/no as 0 or
+        1 where a number is expected, so a yes/no given for a number field is refused by name."""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(str(name))
+                if isinstance(value, bool) and field is not None and _is_number(field.annotation):
+                    raise ValueError(f"{name} = {str(value).lower()}: a yes/no where a number is expected")
+        return data
 
 
 # ---- building blocks ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ MAX_KEY_PARTS = 8
 
 __all__ = [
     "load_scenario",
+    "parse_value",
     "scaled",
     "scenario_from_toml",
     "scenario_to_dict",
@@ -144,20 +145,20 @@ def with_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
     return validate_scenario(data)
 
 
-def _parse_value(text: str, key: str = "") -> Any:
-    """A TOML literal (9, 8.5, true, "x", [1, 2], 2025-04-01); a bare word is taken as a string."""
+def parse_value(text: str, where: str = "--set") -> Any:
+    """A TOML literal (9, 8.5, true, "x", [1, 2], 2025-04-01); a bare word is taken as a string. Bounded:
+    its length, its nesting and its digits; ``where`` (``--set staffing.bia_fte``) begins each message."""
+    where = where[:80]
     if len(text) > MAX_LITERAL:
-        raise ScenarioError(
-            f"--set {key[:60]}: a value of {len(text):,} characters, more than {MAX_LITERAL:,}"
-        )
+        raise ScenarioError(f"{where}: a value of {len(text):,} characters, more than {MAX_LITERAL:,}")
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text.strip()
     except RecursionError:
-        raise ScenarioError(f"--set {key[:60]}: nested more than {MAX_DEPTH} deep") from None
+        raise ScenarioError(f"{where}: nested more than {MAX_DEPTH} deep") from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise ScenarioError(f"--set {key[:60]}: cannot be read ({str(exc).split(':')[0]})") from None
+        raise ScenarioError(f"{where}: cannot be read ({str(exc).split(':')[0]})") from None
 
 
 def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
@@ -167,7 +168,7 @@ def with_overrides(scenario: Scenario, overrides: Iterable[str]) -> Scenario:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ScenarioError(f"--set {item!r}: expected key.path=value, e.g. staffing.bia_fte=9")
-        values[key.strip()] = _parse_value(raw, key.strip())
+        values[key.strip()] = parse_value(raw, f"--set {key.strip()[:60]}")
     return with_values(scenario, values)
 
 

@@ -15,7 +15,6 @@ import itertools
 import json
 import math
 import time
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ from simulation.experiment import _json_safe, _versions, summarise
 from simulation.journal import Journal, fingerprint
 from simulation.precision import Precision, Settled, settle
 from simulation.scenario import Scenario, ScenarioError
-from simulation.scenario_file import scenario_to_dict, scenario_to_toml
+from simulation.scenario_file import parse_value, scenario_to_dict, scenario_to_toml
 
 #: A range without a step (``0..400``) gets a round step giving at most this many steps.
 MAX_DEFAULT_STEPS = 20
@@ -40,10 +39,9 @@ MAX_OPTIONS = 10_000
 
 
 def _literal(text: str, where: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text.strip()  # a bare word (fifo) is text, as with --set
+    """One value of a ``--vary`` list or range, read as ``--set`` reads one (bounded: length, depth,
+    digits), a bare word (fifo) as text."""
+    return parse_value(text.strip(), where)
 
 
 def _round_step(span: float, whole: bool) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -56,8 +56,8 @@ class DateFormats(_Frozen):
         for fmt in self.formats:
             if "%d" not in fmt or not re.search(r"%[mbB]", fmt) or not re.search(r"%[Yy]", fmt):
                 raise ValueError(f"formats: {fmt!r} needs a day (%d), a month (%m, %b or %B) and a year")
-            try:
-                date(2026, 3, 1).strftime(fmt)
+            try:  # read back, as the export's dates will be: strptime knows fewer directives than strftime
+                datetime.strptime(date(2026, 3, 1).strftime(fmt), fmt)
             except ValueError:
                 raise ValueError(f"formats: {fmt!r} is not a date format") from None
         return self

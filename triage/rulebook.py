@@ -321,17 +321,44 @@ class Policies(_Frozen):
 # ---- loading -----------------------------------------------------------------------------------------
 
 
+#: A rules, criteria or mapping file is a page or two of text: more than this is not one (a 2 GB device
+#: named by mistake would otherwise be read whole).
+MAX_RULES_BYTES = 1024 * 1024
+#: The deepest nesting a rules file needs is 4 (a table of tables of lists); beyond this it is not one.
+MAX_RULES_DEPTH = 16
+
+
 def read_toml(path: Path, kind: str = "rules") -> dict[str, Any]:
-    """A TOML file of ``kind`` (rules, mapping) as data, or one :class:`RulesError` line saying why not."""
+    """A TOML file of ``kind`` (rules, mapping) as data, or one :class:`RulesError` line saying why not:
+    missing, not a plain file (a folder, a device, a pipe: never read or waited on), too large, not UTF-8,
+    not TOML, nested too deep or holding a number too long to read."""
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise RulesError(f"{kind} file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{path.name}: not valid TOML ({exc})") from None
+        if not path.exists():
+            raise RulesError(f"{kind} file not found: {path}")
+        if not path.is_file():
+            raise RulesError(
+                f"cannot read {kind} file {path}: not a plain file (a folder, a device or a pipe)"
+            )
+        size = path.stat().st_size
+        if size > MAX_RULES_BYTES:
+            raise RulesError(f"{path.name}: {size:,} bytes, more than a {kind} file's {MAX_RULES_BYTES:,}")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start:,})") from None
     except OSError as exc:
         raise RulesError(f"cannot read {kind} file {path}: {exc.strerror}") from None
+    return read_toml_text(text, path.name)
+
+
+def _depth(data: Any) -> int:
+    """How deep tables and lists nest (iteratively: a hostile file cannot exhaust the stack here)."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        todo.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return deepest
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -340,10 +367,19 @@ M = TypeVar("M", bound=BaseModel)
 def read_toml_text(text: str, name: str) -> dict[str, Any]:
     """An upload's TOML text (held in memory, never on disk) as data, or one :class:`RulesError` line
     naming the file: the text twin of :func:`read_toml` (criteria and mapping uploads)."""
+    if len(text) > MAX_RULES_BYTES:
+        raise RulesError(f"{name}: {len(text):,} characters, more than {MAX_RULES_BYTES:,}")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{name}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise RulesError(f"{name}: nested more than {MAX_RULES_DEPTH} deep") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise RulesError(f"{name}: a value cannot be read ({str(exc).split(':')[0]})") from None
+    if _depth(data) > MAX_RULES_DEPTH:
+        raise RulesError(f"{name}: nested more than {MAX_RULES_DEPTH} deep")
+    return data
 
 
 def validated(model: type[M], data: dict[str, Any], name: str) -> M:
