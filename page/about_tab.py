@@ -10,7 +10,7 @@ import streamlit as st
 
 from page.state import CRITERIA_KEY, rules
 from page.tables import dataframe, table
-from presentation.formats import plural
+from presentation.formats import as_text, plural
 from presentation.report import assumptions
 
 TEXT = files("page") / "text"
@@ -76,8 +76,8 @@ def about_tab() -> None:
     own: tuple[str, str] | None = st.session_state.get(CRITERIA_KEY)
     if own is not None:
         st.caption(
-            f"Your council's own criteria: {own[0]}, uploaded on the Triage tab (held in this session's "
-            f"memory only). No criterion fired → '{r.criteria.no_criterion_band}'."
+            f"Your council's own criteria: {as_text(own[0])}, uploaded on the Triage tab (held in this "
+            f"session's memory only). No criterion fired → '{r.criteria.no_criterion_band}'."
         )
     else:
         st.caption(

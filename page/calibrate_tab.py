@@ -21,6 +21,7 @@ from presentation.calibration import (
     fit_frame,
     nothing_misses,
 )
+from presentation.formats import as_text
 from simulation.backtest import Backtest, backtest
 from simulation.calibrate import (
     Calibration,
@@ -128,7 +129,7 @@ def calibrate_tab() -> None:
         as_of = parse_as_of(typed)
         history, cal = calibrate_cached(data, name, as_of, template, rules_key())
     except DolsSimError as exc:
-        st.error(f"This history cannot be calibrated: {exc}")
+        st.error(f"This history cannot be calibrated: {as_text(exc)}")
         return
     st.write(
         f"{cal.rows_in:,} rows in, {cal.rows_used:,} used, {len(cal.rejects):,} refused; window "
@@ -168,7 +169,7 @@ def calibrate_tab() -> None:
         try:
             result = backtest_cached(text, data, name, as_of, start, end, rules_key(), history)
         except DolsSimError as exc:
-            st.error(f"The backtest cannot run: {exc}")
+            st.error(f"The backtest cannot run: {as_text(exc)}")
             return
         dataframe(st, backtest_frame(result), hide_index=True, width="stretch")
         reading = backtest_reading(result)  # which fitted figure each miss points to

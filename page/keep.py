@@ -22,6 +22,8 @@ from typing import Any
 
 import streamlit as st
 
+from presentation.formats import as_text
+
 SHADOW = "kept:"
 FOLLOWS = "follows:"
 
@@ -104,6 +106,6 @@ def kept_upload(label: str, key: str, types: list[str], **options: Any) -> Uploa
     if held_before is None:
         return None
     c1, c2 = st.columns([3, 1], vertical_alignment="center")
-    c1.caption(f"Using {held_before.name}, uploaded earlier in this session (held in memory only).")
+    c1.caption(f"Using {as_text(held_before.name)}, uploaded earlier in this session (held in memory only).")
     c2.button("Forget it", key=f"{key}:forget", on_click=_forget, args=(key,))
     return held_before

@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from page.tables import dataframe
+from presentation.formats import as_text
 from presentation.labels import plain
 from triage.columns import MappedExport, apply_choices, best_guess, match_columns
 from triage.errors import DolsSimError
@@ -55,7 +56,7 @@ def mapping_step(raw: RawExport, base: ExportMapping, rules: Rules, as_of: date)
     try:
         auto = match_columns(headers, base, contract)
     except DolsSimError as exc:
-        st.error(f"This file cannot be used: {exc}")
+        st.error(f"This file cannot be used: {as_text(exc)}")
         return None
     spare = [h for h in headers if h not in auto.used.values()]
     sample, flags = raw.table.head(50), rules.criteria.inputs.flags

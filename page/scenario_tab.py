@@ -17,7 +17,7 @@ from page.levers import follow_base, lever_inputs, lever_key
 from page.state import MAX_PAGE_REPS, SCENARIOS, Run, rules, rules_key, run_cached, runs, worklist_fingerprint
 from page.tables import dataframe
 from presentation import charts
-from presentation.formats import format_value, money, plural
+from presentation.formats import as_text, format_value, money, plural
 from presentation.labels import plain
 from presentation.tables import estimate, kpi_table, waits_table
 from simulation.experiment import Results
@@ -59,7 +59,7 @@ def _scenario_source() -> tuple[Scenario, str] | None:
     try:
         scenario = scenario_from_toml(text, source=where)
     except DolsSimError as exc:
-        st.error(f"This scenario cannot be used: {exc}")
+        st.error(f"This scenario cannot be used: {as_text(exc)}")
         return None
     return scenario, f"{source}:{where}:{fingerprint(text)}"
 
@@ -70,7 +70,7 @@ def scenario_tab() -> None:
     if chosen is None:
         return
     base, identity = chosen
-    st.caption(base.description or base.name)
+    st.caption(as_text(base.description or base.name))  # the file's text, never markup
     worklist = st.session_state.get("worklist")
     from_worklist = (
         bool(

@@ -25,7 +25,7 @@ from page.state import (
 )
 from page.tables import dataframe, table
 from presentation import charts
-from presentation.formats import dates_as_text, number, plural, reading
+from presentation.formats import as_text, dates_as_text, number, plural, reading
 from presentation.labels import plain
 from triage.alerts import without_authority
 from triage.errors import DolsSimError
@@ -108,7 +108,7 @@ def _mapping() -> tuple[ExportMapping, str]:
     try:
         return mapping_from_text(text, upload.name, rules().criteria.inputs.flags), text
     except DolsSimError as exc:
-        st.error(f"The mapping file cannot be used (the shipped mapping is used instead): {exc}")
+        st.error(f"The mapping file cannot be used (the shipped mapping is used instead): {as_text(exc)}")
         return default_mapping(), ""
 
 
@@ -124,10 +124,12 @@ def _criteria() -> None:
         own = rules_for(held[1], held[0])
     except DolsSimError as exc:
         st.session_state.pop(CRITERIA_KEY, None)
-        st.error(f"The screening criteria cannot be used (the shipped criteria are used instead): {exc}")
+        st.error(
+            f"The screening criteria cannot be used (the shipped criteria are used instead): {as_text(exc)}"
+        )
         return
     st.session_state[CRITERIA_KEY] = held
-    st.caption(f"Screening with {upload.name}: {criteria_said(own)}.")
+    st.caption(f"Screening with {as_text(upload.name)}: {criteria_said(own)}.")
 
 
 def criteria_said(own: Rules) -> str:
@@ -187,12 +189,12 @@ def triage_tab() -> None:
     try:
         as_of = parse_as_of(typed)
     except DolsSimError as exc:
-        st.error(f"As of {exc}")
+        st.error(f"As of {as_text(exc)}")
         return
     try:
         raw = read_cached(data, name, header_row or None)
     except DolsSimError as exc:
-        st.error(f"This file cannot be used: {exc}")
+        st.error(f"This file cannot be used: {as_text(exc)}")
         return
     export = mapping_step(raw, base, rules(), as_of)
     if export is None:
@@ -214,10 +216,10 @@ def triage_tab() -> None:
                 base,
             )
         except DolsSimError as exc:
-            st.error(f"The register cannot be used: {exc}")
+            st.error(f"The register cannot be used: {as_text(exc)}")
     summary = summarise(result, all_bands, register)
     if not summary.accepted and not summary.in_hand:
-        st.error(nothing_on_the_worklist(summary, name))
+        st.error(as_text(nothing_on_the_worklist(summary, name)))
         st.caption(rows_accounted(summary))
         outside_the_dols(result)
         if summary.rejected:
@@ -230,7 +232,7 @@ def triage_tab() -> None:
     open_requests = result.open_requests
     expiring = urgent_expiring_within(open_requests, alert_days)
 
-    st.caption(reading(summary))
+    st.caption(as_text(reading(summary)))
     st.caption(rows_accounted(summary))
     m = st.columns(6)
     m[0].metric(
@@ -607,7 +609,7 @@ def screening_and_column_warnings(summary: TriageSummary) -> None:
             "export has them under other names, choose them in the mapping step above."
         )
     for warning in summary.column_warnings:
-        st.warning(warning[0].upper() + warning[1:])
+        st.warning(as_text(warning[0].upper() + warning[1:]))
     if summary.not_applicable_answers:
         st.info(
             f"Screening answers given as N/A: {number(summary.not_applicable_answers, 0)}, read as not known "

@@ -7,6 +7,7 @@ each KPI its unit), so the terminal table, the page and the report show the same
 from __future__ import annotations
 
 import math
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -108,3 +109,16 @@ def reading(s: TriageSummary) -> str:
     if f.quoted_line_breaks:
         parts.append(f"{number(f.quoted_line_breaks, 0)} inside quoted values")
     return f"Read {plural(f.lines, unit)} of {s.source_name} ({f.describe()}): {' + '.join(parts)}"
+
+
+#: What can make Markdown of user text: images and links (``![](url)`` is fetched by the browser as soon as it
+#: is shown), HTML, Streamlit's maths ($), emphasis and code, and the escape itself.
+_MARKUP = re.compile(r"([\\`*!\[\]<>$])")
+
+
+def as_text(value: object) -> str:
+    """User text (a scenario's description, a file's name, an error quoting a cell) for a Markdown
+    element, shown as written: each mark that could make Markdown of it is backslash-escaped, so
+    ``![](//host/x)`` is those characters, never an image the browser fetches (a tracking channel), and
+    ``**x**`` is not bold. Other punctuation is left as it is (it cannot start markup here)."""
+    return _MARKUP.sub(r"\\\1", str(value))

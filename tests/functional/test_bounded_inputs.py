@@ -6,6 +6,7 @@ is one line and exit 2, never a traceback or a hang."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,26 @@ def test_a_vary_value_is_read_as_a_set_value_is(tmp_path: Path) -> None:
         cli("sweep", EXAMPLE, "--vary", f"staffing.bia_fte={deep}", "--reps", 2, "--out", tmp_path / "d"),
         "nested more than",
     )
+
+
+def test_a_scenarios_description_is_shown_as_text_never_as_an_image() -> None:
+    """Issue 25, item 7: a description holding ``![](//host/x)`` made the browser fetch it as soon as the
+    scenario was uploaded. It is shown as the characters it is (each markup mark escaped)."""
+    from streamlit.testing.v1 import AppTest
+
+    from presentation.formats import as_text
+
+    said = "Ours ![](//127.0.0.1:9/track.png) and <img src=x> **not bold** $x$"
+    text = EXAMPLE.read_text()
+    text = text.replace(text.split("description = ", 1)[1].split("\n", 1)[0], f'"{said}"', 1)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120)
+    at.run()
+    at.session_state["tab"] = "Scenario"
+    at.run()
+    at.radio(key="scn_source").set_value("Upload a scenario (TOML)").run()
+    at.file_uploader(key="scn_upload").set_value(("ours.toml", text.encode(), "application/toml")).run()
+    assert not at.exception, at.exception
+    shown = [c.value for c in at.caption if "Ours" in c.value]
+    assert shown == [as_text(said)]
+    assert not re.search(r"(?<!\\)[!\[<*$]", shown[0])  # every mark Markdown could read is escaped
+    assert as_text("a_b (c) 3.5: d-e") == "a_b (c) 3.5: d-e"  # ordinary punctuation is left alone

@@ -7,6 +7,7 @@ snake_case names. Code may appear only as code: in backticks, or in a column who
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 
 import pandas as pd
@@ -41,7 +42,10 @@ def code_on_screen(at: AppTest) -> dict[str, set[str]]:
     seen: dict[str, set[str]] = defaultdict(set)
 
     def look(where: str, text: object) -> None:
-        for name in code_names_in(str(text)):
+        shown = re.sub(
+            r"\\([\\`*!\[\]<>$])", r"\1", str(text)
+        )  # as_text's escapes, as the browser shows them
+        for name in code_names_in(shown):
             seen[name].add(where)
 
     for d in at.dataframe:
