@@ -78,16 +78,29 @@ class TextRecords:
     title_lines: int = 0
 
 
+#: What a character that could not be read becomes (and what validation flags a row for).
+UNREADABLE = "\ufffd"
+
+
+def _nul(text: str) -> str:
+    """NUL bytes at the end are padding (some exporters add them) and go; one inside the text is shown as
+    :data:`UNREADABLE`, so ``A1<NUL>2`` is never silently ``A12`` (and never the genuine A12's twin)."""
+    return text.rstrip("\x00").replace("\x00", UNREADABLE)
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of an export and the encoding's name as a person knows it.
 
     A byte-order mark decides (UTF-8, UTF-16, UTF-32); text with NUL bytes at every other position is
-    UTF-16 without one; then UTF-8, Windows-1252 (Excel's "CSV" on Windows) and Latin-1, which
-    decodes anything. Stray NUL bytes are dropped (some exporters pad with them).
+    UTF-16 without one; then UTF-8; a file that is UTF-8 but for a few bytes (as many characters read as
+    UTF-8 as bytes that are not, or more) stays UTF-8, those bytes shown as U+FFFD and their rows flagged by
+    validation, rather than every accented name of the file turned to mojibake (``Zoë`` -> ``ZoÃ«``) by
+    reading it all as another encoding; then Windows-1252 (Excel's "CSV" on Windows) and Latin-1, which
+    decodes anything.
     """
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="replace").replace("\x00", ""), label
+            return _nul(data.decode(codec, errors="replace")), label
     sample = data[:4096]
     if len(sample) >= 4:
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
@@ -95,10 +108,19 @@ def decode(data: bytes) -> tuple[str, str]:
         wide: str | None = "utf-16-le" if odd > 0.4 * half and even < 0.05 * half else None
         wide = "utf-16-be" if even > 0.4 * half and odd < 0.05 * half else wide
         if wide is not None:
-            return data.decode(wide, errors="replace").replace("\x00", ""), "UTF-16"
-    for codec, label in (("utf-8", "UTF-8"), ("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
+            return _nul(data.decode(wide, errors="replace")), "UTF-16"
+    try:
+        return _nul(data.decode("utf-8")), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    mostly = data.decode("utf-8", errors="replace")
+    bad = mostly.count(UNREADABLE) - data.count("\ufffd".encode())
+    read = sum(1 for c in mostly if c > "\x7f") - bad - data.count("\ufffd".encode())
+    if bad and read >= bad:
+        return _nul(mostly), f"UTF-8, {bad:,} byte{'s' if bad != 1 else ''} not UTF-8 shown as \ufffd"
+    for codec, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
         try:
-            return data.decode(codec).replace("\x00", ""), label
+            return _nul(data.decode(codec)), label
         except UnicodeDecodeError:
             continue
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover

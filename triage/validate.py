@@ -31,6 +31,7 @@ from triage.ingest import EXTRA, READ_PROBLEM, ROW
 from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct, match_key, parse_dates
 from triage.rulebook import Rules
 from triage.screening import NO, UNKNOWN, YES
+from triage.text_export import UNREADABLE
 from triage.vocabulary import (
     AWAITING_ALLOCATION,
     CATEGORICAL_FIELDS,
@@ -200,6 +201,21 @@ def validate(export: MappedExport, as_of: date, rules: Rules, *, past_requests: 
     unread = text(READ_PROBLEM)  # the reader's own refusal (an unclosed quote), already one message
     if unread.ne("").any():
         problems.add(unread.ne(""), unread[unread.ne("")])
+
+    # -- characters that could not be read (bytes not UTF-8, a NUL inside a value): flagged, never dropped
+    unreadable = np.zeros(n, dtype=bool)
+    for col in df.columns:
+        if pd.api.types.is_string_dtype(df[col]) or pd.api.types.is_object_dtype(df[col]):
+            unreadable |= df[col].astype(str).str.contains(UNREADABLE, regex=False).to_numpy(dtype=bool)
+    if unreadable.any():
+        warnings.add(
+            unreadable,
+            (
+                "row: holds characters that could not be read (shown as \ufffd: bytes that are not UTF-8, or "
+                "a NUL): check the export"
+                for _ in range(int(unreadable.sum()))
+            ),
+        )
 
     # -- application_id: present and unique
     app_id = text("application_id")

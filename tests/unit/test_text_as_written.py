@@ -1,0 +1,40 @@
+"""Issue 25, item 2 (part): text read as written. A UTF-8 file with a stray byte stays UTF-8 (the byte
+shown as U+FFFD, its row flagged), never re-read whole as Windows-1252 (every accent turned to mojibake);
+a NUL inside a value is shown and flagged, never dropped (``A1<NUL>2`` is not ``A12``); padding NULs at
+the end of a file are not a row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from triage.text_export import UNREADABLE, decode
+from triage.worklist import build_worklist
+
+HEAD = b"application_id,received_date,setting,request_type\n"
+
+
+def _row(app_id: bytes) -> bytes:
+    return app_id + b",2026-11-01,care_home,standard\n"
+
+
+def test_a_stray_byte_in_a_utf8_file_is_that_byte_not_the_whole_file() -> None:
+    text, encoding = decode(HEAD + _row("Zoë".encode()) + _row(b"caf\xe9"))
+    assert "Zoë" in text and "ZoÃ«" not in text  # the accents the file holds, as it holds them
+    assert f"caf{UNREADABLE}" in text
+    assert encoding == f"UTF-8, 1 byte not UTF-8 shown as {UNREADABLE}"
+
+
+def test_a_windows_1252_file_is_still_read_as_one() -> None:
+    text, encoding = decode(HEAD + _row("café".encode("cp1252")) + _row("Zoë".encode("cp1252")))
+    assert encoding == "Windows-1252" and "café" in text and "Zoë" in text
+
+
+def test_nul_bytes_are_shown_and_flagged_never_dropped() -> None:
+    data = HEAD + _row(b"A1") + _row(b"A1\x002") + _row(b"A12") + _row(b"caf\xe9") + _row("Zoë".encode())
+    result = build_worklist(data + b"\x00\x00\x00", date(2026, 11, 23), filename="nul.csv")
+    w = result.worklist.set_index("application_id")
+    assert sorted(w.index) == sorted(["A1", f"A1{UNREADABLE}2", "A12", f"caf{UNREADABLE}", "Zoë"])
+    assert result.rejects.empty  # A12 is not refused as the twin of a NUL-stripped "A12"
+    flagged = w["data_warnings"].str.contains("could not be read")
+    assert set(w.index[flagged]) == {f"A1{UNREADABLE}2", f"caf{UNREADABLE}"}
+    assert result.rows_in == 5  # the padding at the end is not a row
