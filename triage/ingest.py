@@ -73,6 +73,8 @@ class ReadFacts:
     #: "comma", "tab" or "semicolon"; "" for a workbook
     separator: str = "comma"
     line_ending: str = "LF"
+    #: a warning for each header name the file repeats (which one is read, what the others are called)
+    repeated_headers: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """E.g. 'UTF-16, tab-separated, CRLF line endings' or 'an Excel workbook'."""
@@ -192,6 +194,7 @@ def _read_text(data: bytes, name: str, header_row: int | None) -> tuple[pd.DataF
         table[READ_PROBLEM] = pd.Series(text.broken, index=table.index, dtype=str)
     facts = ReadFacts(
         lines=text.lines,
+        repeated_headers=repeated_headers(text.header),
         header_lines=text.header_lines,
         quoted_line_breaks=text.quoted_line_breaks,
         unclosed_quotes=text.unclosed_quotes,
@@ -202,6 +205,21 @@ def _read_text(data: bytes, name: str, header_row: int | None) -> tuple[pd.DataF
         line_ending=text.line_ending,
     )
     return table, facts
+
+
+def repeated_headers(header: list[str], columns: list[int] | None = None) -> tuple[str, ...]:
+    """Header names the file gives twice or more, each said once: where they are, which is read (the
+    first: the mapping matches it) and what the others are kept as (:func:`_unique_header`'s names)."""
+    where: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        if h.strip():
+            where.setdefault(h, []).append(columns[i] if columns else i + 1)
+    return tuple(
+        f"header '{h}' appears {len(at)} times (columns {', '.join(map(str, at))}): the first is the one "
+        f"read; the others are kept, unread, as {', '.join(repr(f'{h}_{k}') for k in range(2, len(at) + 1))}"
+        for h, at in where.items()
+        if len(at) > 1
+    )
 
 
 def _unique_header(header: list[str]) -> list[str]:
@@ -259,6 +277,7 @@ def _read_xlsx(data: bytes, name: str, header_row: int | None) -> tuple[pd.DataF
         encoding="xlsx",
         separator="",
         line_ending="",
+        repeated_headers=repeated_headers(named, list(sheet.columns)),
     )
     return table, facts
 

@@ -152,7 +152,7 @@ def summarise(
         alerts=count_alerts(w),
         absent_screening_columns=result.absent_screening_columns,
         unscreened_for_absent_columns=unscreened_for_absent(w, result.absent_screening_columns, no_band),
-        column_warnings=tuple(result.columns.warnings()),
+        column_warnings=(*result.read.repeated_headers, *result.columns.warnings()),
         register_counts=dict(register.counts) if register else {},
         register_rows=len(register.register) if register else 0,
         register_rejected=len(register.rejects) if register else 0,

@@ -38,3 +38,28 @@ def test_nul_bytes_are_shown_and_flagged_never_dropped() -> None:
     flagged = w["data_warnings"].str.contains("could not be read")
     assert set(w.index[flagged]) == {f"A1{UNREADABLE}2", f"caf{UNREADABLE}"}
     assert result.rows_in == 5  # the padding at the end is not a row
+
+
+def test_a_repeated_header_is_a_warning_naming_both_columns() -> None:
+    """Two columns with one name: the second was renamed without a word. Said now, for CSV and XLSX:
+    which is read (the first) and what the other is kept as (in the downloads, unread)."""
+    import io
+
+    import pandas as pd
+
+    from triage.summary import summarise
+
+    csv = HEAD.replace(b"\n", b",objecting,objecting\n") + b"A1,2026-11-01,care_home,standard,yes,no\n"
+    frame = pd.read_csv(io.BytesIO(csv), dtype=str)
+    frame.columns = [*frame.columns[:-1], "objecting"]  # pandas would rename it; the sheet keeps the name
+    book = io.BytesIO()
+    frame.to_excel(book, index=False)
+    for data, name in ((csv, "twice.csv"), (book.getvalue(), "twice.xlsx")):
+        result = build_worklist(data, date(2026, 11, 23), filename=name)
+        said = [w for w in summarise(result).column_warnings if "appears" in w]
+        assert said == [
+            "header 'objecting' appears 2 times (columns 5, 6): the first is the one read; the others are "
+            "kept, unread, as 'objecting_2'"
+        ], name
+        row = result.worklist.iloc[0]
+        assert row["objecting"] == "yes" and row["objecting_2"] == "no"
