@@ -112,6 +112,7 @@ def run(
     from commands.experiment_cmd import precision_from, progress_bar
     from simulation import budget
     from simulation.experiment import run_replications, write_results
+    from triage.outputs import ensure_writable
 
     if reps < 1:
         raise DolsSimError(f"--reps: must be >= 1, got {reps}")
@@ -123,6 +124,7 @@ def run(
         raise DolsSimError(f"--seed: must be >= 0, got {seed}")
     wanted = precision_from(precision, kpi, max_reps, reps)
     admitted = admitted_from(scenario, set_)
+    ensure_writable(out)  # a folder that cannot be written is said now, not after the simulating
     errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
     if admitted.work is not None:
         seconds = admitted.work.seconds(reps)

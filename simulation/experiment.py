@@ -32,6 +32,7 @@ from simulation.metrics import backlog_by_week, kpis, waits_by_group
 from simulation.model import simulate
 from simulation.scenario import Scenario, ScenarioError
 from simulation.scenario_file import scenario_to_dict, scenario_to_toml
+from triage.outputs import write_atomically
 
 if TYPE_CHECKING:
     from simulation.precision import Precision, Settled
@@ -340,15 +341,12 @@ def write_results(results: Results, out_dir: Path | str) -> dict[str, Path]:
         raise ScenarioError(f"--out: cannot create {out}: {exc.strerror}") from None
     paths = {name: out / name for name in ("summary.csv", "replications.csv", "backlog.csv", "waits.csv")}
     paths["manifest.json"] = out / "manifest.json"
-    try:
-        results.summary.to_csv(paths["summary.csv"], index=False, lineterminator="\n")
-        results.replications.to_csv(paths["replications.csv"], index=False, lineterminator="\n")
-        backlog = results.backlog.assign(date=results.backlog["date"].dt.strftime("%Y-%m-%d"))
-        backlog.to_csv(paths["backlog.csv"], index=False, lineterminator="\n")
-        results.waits.to_csv(paths["waits.csv"], index=False, lineterminator="\n")
-        paths["manifest.json"].write_text(
-            json.dumps(results.manifest, indent=2, default=str) + "\n", encoding="utf-8"
-        )
-    except OSError as exc:
-        raise ScenarioError(f"--out: cannot write into {out}: {exc.strerror} ({exc.filename})") from None
+    backlog = results.backlog.assign(date=results.backlog["date"].dt.strftime("%Y-%m-%d"))
+    tables = {"summary.csv": results.summary, "replications.csv": results.replications,
+              "backlog.csv": backlog, "waits.csv": results.waits}  # fmt: skip
+    # each file whole or not at all (a temporary file renamed): a full disk never leaves a cut waits.csv
+    for name, table in tables.items():
+        write_atomically(paths[name], table.to_csv(index=False, lineterminator="\n").encode("utf-8"), "--out")
+    manifest = json.dumps(results.manifest, indent=2, default=str) + "\n"
+    write_atomically(paths["manifest.json"], manifest.encode("utf-8"), "--out")
     return paths

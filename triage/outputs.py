@@ -18,7 +18,7 @@ from pathlib import Path
 
 from triage.errors import DolsSimError
 
-__all__ = ["distinct_outputs", "write_atomically"]
+__all__ = ["distinct_outputs", "ensure_writable", "write_atomically"]
 
 #: The permissions a new file gets here (read once: ``os.umask`` can only be read by setting it).
 _UMASK = os.umask(0o022)
@@ -55,9 +55,10 @@ def distinct_outputs(inputs: Mapping[str, Path | None], outputs: Mapping[str, Pa
                 )
 
 
-def write_atomically(path: Path | str, data: bytes) -> None:
+def write_atomically(path: Path | str, data: bytes, option: str = "") -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over it when
-    complete; an OS error (no such folder, read-only, disk full) is one line and leaves no partial file."""
+    complete; an OS error (no such folder, read-only, disk full) is one line (beginning with ``option``
+    when given: ``--out: cannot write ...``) and leaves no partial file."""
     path = Path(path)
     tmp: str | None = None
     try:
@@ -71,8 +72,27 @@ def write_atomically(path: Path | str, data: bytes) -> None:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise DolsSimError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        why = exc.strerror or str(exc)
+        raise DolsSimError(
+            f"{option}: cannot write {path} ({why})" if option else f"{path}: cannot write ({why})"
+        ) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def ensure_writable(folder: Path | str, option: str = "--out") -> Path:
+    """Make ``folder`` (and its parents) and prove a file can be written there, before any work is done:
+    a read-only or missing drive is one line at once, not after an hour of simulating."""
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DolsSimError(f"{option}: cannot create {out}: {exc.strerror or exc}") from None
+    try:
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise DolsSimError(f"{option}: cannot write into {out}: {exc.strerror or exc}") from None
+    return out

@@ -129,3 +129,17 @@ def test_user_text_is_printed_as_text_never_as_markup(tmp_path: Path) -> None:
     shown = cli("triage", export, "--as-of", "2026-11-23")
     assert shown.exit_code == 0, shown.output
     assert "ours[red].csv" in shown.stdout  # the file's name as written
+
+
+def test_a_run_whose_folder_cannot_be_written_says_so_before_simulating(tmp_path: Path) -> None:
+    """``run --out`` on a path that cannot be a folder failed only after simulating; said first now,
+    and a result file that cannot be written leaves no part file beside it."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    before = cli("run", EXAMPLE, "--reps", 10_000, "--out", blocker / "results")  # hours, if it ran
+    assert_user_error(before, f"--out: cannot create {blocker / 'results'}")
+    out = tmp_path / "out"
+    (out / "waits.csv").mkdir(parents=True)  # the last table cannot be written
+    after = cli("run", EXAMPLE, "--reps", 2, "--set", "horizon.months=3", "--out", out)
+    assert_user_error(after, f"--out: cannot write {out / 'waits.csv'}")
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".part")]
