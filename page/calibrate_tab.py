@@ -139,7 +139,7 @@ def calibrate_tab() -> None:
     dataframe(st, fit_frame(cal.estimates), hide_index=True, width="stretch")
     if said := unknown_reasons_said(cal):
         spellings = ", ".join(f"'{k}' ({v:,})" for k, v in sorted(cal.unknown_closure_reasons.items()))
-        st.warning(f"{said}: {spellings}.")
+        st.warning(f"{said}: {as_text(spellings)}.")  # the history's own spellings, as text
     for line in cal.checks:
         st.caption(f"Check: {line}")
     text = commented_toml(cal)

@@ -83,7 +83,8 @@ def mapping_step(raw: RawExport, base: ExportMapping, rules: Rules, as_of: date)
             # Everything needed was recognised: say how, without a select box per column (a page of
             # widgets the common case does not need, and slower to draw).
             read = (
-                f"`{c}`" + ("" if match_key(h) == match_key(c) else f" ← {h}") for c, h in auto.used.items()
+                f"`{c}`" + ("" if match_key(h) == match_key(c) else f" ← {as_text(h)}")
+                for c, h in auto.used.items()
             )
             st.markdown("Read: " + ", ".join(read))
             return apply_choices(raw, auto.used, base)
@@ -93,7 +94,7 @@ def mapping_step(raw: RawExport, base: ExportMapping, rules: Rules, as_of: date)
         try:
             export = apply_choices(raw, choices.chosen, on_top_of(choices.own, base))
         except DolsSimError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
             return None
         st.markdown(f"**The first {PREVIEW_ROWS} rows as they will be read**")
         dataframe(st, preview(export, as_of, rules), hide_index=True, key="mapping_preview")

@@ -31,7 +31,7 @@ from page.state import (
 )
 from page.tables import dataframe
 from presentation import charts
-from presentation.formats import money, plural
+from presentation.formats import as_text, money, plural
 from presentation.options import (
     added_staff_said,
     heat_frame,
@@ -161,7 +161,7 @@ def options_tab() -> None:
             ftes = _range(g[0], LABELS[FTE], (6.0, 14.0, 2.0), "opt_fte", 0.5, "%.1f")
             bought = _range(g[1], LABELS[BOUGHT], (0.0, 400.0, 100.0), "opt_bought", 10.0, "%.0f")
         except DolsSimError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
             ftes, bought = [], []
         h = st.columns([3, 1])
         keep = kept_widget(
@@ -205,7 +205,7 @@ def _find(
         found = find_options(base, worklist, clear_by, target, confidence, reps, seed, vary, keep, run)
     except DolsSimError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
     bar.empty()
     st.session_state["options_found"] = found
@@ -354,7 +354,7 @@ def _answer_chart(found: Found) -> None:
         toml = scenario_to_toml(scenario)
         run = run_cached(toml, result.reps, found.seed, key, rules_key(), scenario, found.worklist)
     except DolsSimError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
     chart = charts.backlog_over_time(
         run.backlog,

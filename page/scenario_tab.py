@@ -169,7 +169,7 @@ def _run(
         toml_text = scenario_to_toml(scenario)
         results = run_cached(toml_text, reps, seed, key, rules_key(), scenario, worklist)
     except DolsSimError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
     runs()[name] = Run(name, scenario, toml_text, seed, reps, results)
     st.session_state["last_run"] = name
@@ -201,7 +201,7 @@ def show_run(run: Run) -> None:
     results, scenario = run.results, run.scenario
     currency = scenario.costs.currency
     s = results.summary
-    st.markdown(f"#### Results: {run.name} ({plural(run.reps, 'replication')}, seed {run.seed})")
+    st.markdown(f"#### Results: {as_text(run.name)} ({plural(run.reps, 'replication')}, seed {run.seed})")
     headline, chart = st.container(), st.container()
     # The chart is sent first, shown below the headline figures: it is the browser's longest drawing
     # (about 0.2 s of Vega), so it starts while the server builds the rest: the chart is up 0.05-0.1 s sooner.

@@ -14,12 +14,29 @@ from typing import Any
 
 import pandas as pd
 
-from presentation.labels import plain, plain_text
+from presentation.labels import PLAIN, plain, plain_text
 
 #: Columns shown as written: identifiers and names typed by people, never read as code names.
 AS_WRITTEN: frozenset[str] = frozenset(
     {"application_id", "person_id", "authorisation_id", "assessor", "team", "managing_authority"}
 )
+#: The only columns whose cells are worded: the contract's coded values and the engine's own text (its
+#: reasons, problems, alerts), and the display tables' columns that hold them. Anything else (a council's
+#: own columns passed through, free text) is shown exactly as the file gave it.
+WORDED: frozenset[str] = frozenset(
+    {
+        "setting", "request_type", "primary_support_reason", "support reason", "status", "stage",
+        "authority", "reasons", "missing_information", "problems", "data_warnings", "alerts", "route",
+        "worklist_group", "outcome", "closure_reason", "group", "value", "Value (95% simultaneous CI)",
+    }
+)  # fmt: skip
+
+
+#: Of those, the columns holding one code each (the rest hold the engine's sentences).
+CODED: frozenset[str] = frozenset(
+    {"setting", "request_type", "primary_support_reason", "support reason", "status", "stage", "outcome",
+     "closure_reason", "group"}
+)  # fmt: skip
 
 
 def plain_headers(frame: pd.DataFrame) -> pd.DataFrame:
@@ -30,18 +47,21 @@ def plain_headers(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def plain_cells(frame: pd.DataFrame, as_written: Iterable[str] = ()) -> pd.DataFrame:
-    """A copy whose text cells read in plain words (``care_home`` -> ``care home``), but for the
-    columns ``as_written`` and :data:`AS_WRITTEN`. Each distinct value is worded once (a 2,000-row
-    worklist has a few dozen)."""
+    """A copy whose coded cells read in plain words (``care_home`` -> ``care home``): only the columns
+    of :data:`WORDED`, less ``as_written``; a value quoted inside a message (``'dols_17'``) stays as
+    written. Each distinct value is worded once (a 2,000-row worklist has a few dozen)."""
     keep = AS_WRITTEN | set(as_written)
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if column in keep or not (
-            pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-        ):
+        if column in keep or column not in WORDED:
             continue
-        words = {v: plain_text(v) for v in values.dropna().unique() if isinstance(v, str)}
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        # a coded cell is worded only when it is a code (a refused row's 'nursing_home' stays, so the
+        # fault can be seen); the engine's own text is worded all through, but for what it quotes
+        word = (lambda v: PLAIN.get(v, v)) if column in CODED else plain_text
+        words = {v: word(v) for v in values.dropna().unique() if isinstance(v, str)}
         if any(k != v for k, v in words.items()):
             out[column] = values.map(lambda v, w=words: w.get(v, v) if isinstance(v, str) else v)
     return out
@@ -52,6 +72,8 @@ def plain_config(frame: pd.DataFrame, config: dict[str, Any] | None = None) -> d
     out: dict[str, Any] = dict(config or {})
     for column in frame.columns:
         label = plain(column)
+        if column in out and out[column] is None:  # hidden by the caller: stays hidden
+            continue
         given = out.get(column)
         if isinstance(given, dict):
             out[column] = {**given, "label": given.get("label") or label}
@@ -71,4 +93,12 @@ def table(where: Any, frame: pd.DataFrame) -> Any:
     return where.table(plain_headers(plain_cells(frame)))
 
 
-__all__ = ["AS_WRITTEN", "dataframe", "plain_cells", "plain_config", "plain_headers", "table"]
+__all__ = [
+    "AS_WRITTEN",
+    "WORDED",
+    "dataframe",
+    "plain_cells",
+    "plain_config",
+    "plain_headers",
+    "table",
+]

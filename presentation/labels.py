@@ -127,8 +127,14 @@ def plain(name: object, extra: Mapping[str, str] | None = None) -> str:
 def plain_text(text: object, extra: Mapping[str, str] | None = None) -> str:
     """A text with every code name in it in plain words: ``received_date '31/02/2025': not a date``
     reads ``date received '31/02/2025': not a date``; ``objecting; one_to_one`` reads
-    ``objecting; one-to-one supervision`` (the words inside backticks are code, and stay)."""
-    return CODE_NAME.sub(lambda m: plain(m.group(0), extra), str(text))
+    ``objecting; one-to-one supervision`` (the words inside backticks are code, and stay; so is a value
+    in single quotes, which is what the file held)."""
+    # a value quoted in a message ('dols_17', 'nursing_home': what the file held) is the user's, as written
+    parts = re.split(r"('[^']*')", str(text))
+    return "".join(
+        part if part.startswith("'") else CODE_NAME.sub(lambda m: plain(m.group(0), extra), part)
+        for part in parts
+    )
 
 
 def code_names_in(text: str) -> list[str]:

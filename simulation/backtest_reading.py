@@ -25,6 +25,9 @@ __all__ = ["MISS_SHARE", "POINTERS", "Miss", "misses"]
 #: More than this share of a measure's months outside the band is a miss (a right model puts about
 #: 1 - BAND = 10% outside; a quarter leaves room for chance in 12 months: P(4+ of 12) = 2.6%).
 MISS_SHARE = 0.25
+#: And at least this many months outside: in a short window one month outside is chance (1 of 3 months
+#: outside happens 27% of the time to a right model; 3 of 12 or fewer, 11%).
+MISS_MONTHS = 3
 #: At least this share of the months outside on one side gives the miss a direction.
 SAME_SIDE = 0.75
 
@@ -130,7 +133,7 @@ def misses(result: Backtest) -> list[Miss]:
         part = result.table.loc[(result.table["measure"] == measure) & result.table["observed"].notna()]
         months = len(part)
         out = part.loc[~part["inside"].to_numpy(dtype=bool)]
-        if not months or len(out) <= MISS_SHARE * months:
+        if not months or len(out) <= MISS_SHARE * months or len(out) < MISS_MONTHS:
             continue
         errors = out["error"].to_numpy(dtype=float)
         above = float(np.mean(errors > 0))

@@ -15,7 +15,7 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["id_key"]
+__all__ = ["id_key", "visible"]
 
 #: Dashes and minus signs a keyboard, a word processor or a spreadsheet may put for "-".
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
@@ -36,3 +36,12 @@ def id_key(ids: pd.Series) -> pd.Series:
     if plain.all():
         return key
     return key.mask(~plain, text[~plain].map(_key))  # aligned on the index: only the others are worked
+
+
+def visible(text: str) -> str:
+    """``text`` with what cannot be seen (zero-width and formatting characters, non-ASCII spaces and
+    dashes) written as ``\\u200b``: a look-alike named in a message must look different."""
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Zs", "Pd") and not c.isascii() else c
+        for c in text
+    )

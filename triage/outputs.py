@@ -59,7 +59,11 @@ def write_atomically(path: Path | str, data: bytes, option: str = "") -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, renamed over it when
     complete; an OS error (no such folder, read-only, disk full) is one line (beginning with ``option``
     when given: ``--out: cannot write ...``) and leaves no partial file."""
-    path = Path(path)
+    shown = Path(path)
+    path = shown.resolve()  # a link is written through, as a plain write would: the file it names changes
+    if path.exists() and not os.access(path, os.W_OK):
+        where = f"{option}: cannot write {shown}" if option else f"{shown}: cannot write"
+        raise DolsSimError(f"{where} (the file is read-only)")
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
@@ -72,7 +76,7 @@ def write_atomically(path: Path | str, data: bytes, option: str = "") -> None:
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        why = exc.strerror or str(exc)
+        why, path = exc.strerror or str(exc), shown
         raise DolsSimError(
             f"{option}: cannot write {path} ({why})" if option else f"{path}: cannot write ({why})"
         ) from None

@@ -92,11 +92,11 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of an export and the encoding's name as a person knows it.
 
     A byte-order mark decides (UTF-8, UTF-16, UTF-32); text with NUL bytes at every other position is
-    UTF-16 without one; then UTF-8; a file that is UTF-8 but for a few bytes (as many characters read as
-    UTF-8 as bytes that are not, or more) stays UTF-8, those bytes shown as U+FFFD and their rows flagged by
-    validation, rather than every accented name of the file turned to mojibake (``Zoë`` -> ``ZoÃ«``) by
-    reading it all as another encoding; then Windows-1252 (Excel's "CSV" on Windows) and Latin-1, which
-    decodes anything.
+    UTF-16 without one; then UTF-8; a file that is UTF-8 but for a few bytes (three characters read as
+    UTF-8 for each byte that is not, or more) stays UTF-8, those bytes shown as U+FFFD and their rows
+    flagged by validation, rather than every accented name of the file turned to mojibake (``Zoë`` ->
+    ``ZoÃ«``) by reading it all as another encoding; then Windows-1252 (Excel's "CSV" on Windows) and
+    Latin-1, which decodes anything.
     """
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
@@ -116,7 +116,7 @@ def decode(data: bytes) -> tuple[str, str]:
     mostly = data.decode("utf-8", errors="replace")
     bad = mostly.count(UNREADABLE) - data.count("\ufffd".encode())
     read = sum(1 for c in mostly if c > "\x7f") - bad - data.count("\ufffd".encode())
-    if bad and read >= bad:
+    if bad and read >= 3 * bad:  # a Windows-1252 file makes a valid UTF-8 pair by chance, rarely three
         return _nul(mostly), f"UTF-8, {bad:,} byte{'s' if bad != 1 else ''} not UTF-8 shown as \ufffd"
     for codec, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
         try:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from triage.columns import MappedExport
 from triage.errors import DolsSimError
-from triage.identity import id_key
+from triage.identity import id_key, visible
 from triage.ingest import EXTRA, READ_PROBLEM, ROW
 from triage.mapping import NEAR_MISS_CUTOFF, YES_NO, ExportMapping, by_distinct, match_key, parse_dates
 from triage.rulebook import Rules
@@ -228,7 +228,7 @@ def validate(export: MappedExport, as_of: date, rules: Rules, *, past_requests: 
         msgs = []
         for i, given, key in zip(df.loc[dup, ROW], app_id[dup], same[dup], strict=True):
             others = [r for r in rows_of[key] if r != i]
-            spelt = [f"'{_show(written[r])}'" for r in others if written[r] != given]
+            spelt = [f"'{visible(_show(written[r]))}'" for r in others if written[r] != given]
             as_there = f", written there as {', '.join(dict.fromkeys(spelt))}" if spelt else ""
             msgs.append(
                 f"application_id '{_show(given)}': duplicate, also on row(s) {', '.join(map(str, others))}"

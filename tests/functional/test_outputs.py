@@ -143,3 +143,17 @@ def test_a_run_whose_folder_cannot_be_written_says_so_before_simulating(tmp_path
     after = cli("run", EXAMPLE, "--reps", 2, "--set", "horizon.months=3", "--out", out)
     assert_user_error(after, f"--out: cannot write {out / 'waits.csv'}")
     assert not [p.name for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_link_is_written_through_and_a_read_only_file_is_refused(tmp_path: Path) -> None:
+    real = tmp_path / "real.csv"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    write_atomically(link, b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"  # the link stays a link
+    if os.geteuid() != 0:  # root may write any file: nothing to refuse there
+        real.chmod(0o444)
+        with pytest.raises(DolsSimError, match=r"link\.csv: cannot write \(the file is read-only\)"):
+            write_atomically(link, b"newer")
+        assert real.read_bytes() == b"new"

@@ -98,6 +98,21 @@ def test_plain_words_turn_code_names_into_words() -> None:
     assert plain_text("received_date '31/02/2025': not a date") == "date received '31/02/2025': not a date"
     assert plain_text("objecting; one_to_one") == "objecting; one-to-one supervision"
     assert code_names_in("the `received_date` column") == []  # code, shown as code
+    # what the file held is the user's: a quoted value, a council's own column, the refused rows' cells
+    assert plain_text("application_id 'dols_17': duplicate") == "application ID 'dols_17': duplicate"
+    from page.tables import plain_cells
+
+    refused = pd.DataFrame(
+        {
+            "setting": ["nursing_home", "care_home"],
+            "notes": ["j_smith@x", ""],
+            "problems": ["setting 'a_b'", ""],
+        }
+    )
+    shown = plain_cells(refused)
+    assert shown["setting"].tolist() == ["nursing_home", "care home"]  # worded only when it is a code
+    assert shown["notes"].tolist() == ["j_smith@x", ""]  # not a coded column: as written
+    assert shown["problems"].tolist() == ["setting 'a_b'", ""]  # the quoted value, as the file held it
     assert code_names_in("the received_date column") == ["received_date"]
 
 

@@ -18,7 +18,8 @@ def _row(app_id: bytes) -> bytes:
 
 
 def test_a_stray_byte_in_a_utf8_file_is_that_byte_not_the_whole_file() -> None:
-    text, encoding = decode(HEAD + _row("Zoë".encode()) + _row(b"caf\xe9"))
+    names = HEAD + b"".join(_row(n.encode()) for n in ("Zoë", "Siân", "José"))
+    text, encoding = decode(names + _row(b"caf\xe9"))
     assert "Zoë" in text and "ZoÃ«" not in text  # the accents the file holds, as it holds them
     assert f"caf{UNREADABLE}" in text
     assert encoding == f"UTF-8, 1 byte not UTF-8 shown as {UNREADABLE}"
@@ -27,17 +28,23 @@ def test_a_stray_byte_in_a_utf8_file_is_that_byte_not_the_whole_file() -> None:
 def test_a_windows_1252_file_is_still_read_as_one() -> None:
     text, encoding = decode(HEAD + _row("café".encode("cp1252")) + _row("Zoë".encode("cp1252")))
     assert encoding == "Windows-1252" and "café" in text and "Zoë" in text
+    # É then an en dash are a valid UTF-8 pair by chance; the £ is not: still Windows-1252
+    text, encoding = decode(HEAD + _row("RENÉ–PAUL £5".encode("cp1252")))
+    assert encoding == "Windows-1252" and "RENÉ–PAUL £5" in text
 
 
 def test_nul_bytes_are_shown_and_flagged_never_dropped() -> None:
-    data = HEAD + _row(b"A1") + _row(b"A1\x002") + _row(b"A12") + _row(b"caf\xe9") + _row("Zoë".encode())
+    data = HEAD + _row(b"A1") + _row(b"A1\x002") + _row(b"A12") + _row(b"caf\xe9")
+    data += b"".join(_row(n.encode()) for n in ("Zoë", "Siân", "José"))
     result = build_worklist(data + b"\x00\x00\x00", date(2026, 11, 23), filename="nul.csv")
     w = result.worklist.set_index("application_id")
-    assert sorted(w.index) == sorted(["A1", f"A1{UNREADABLE}2", "A12", f"caf{UNREADABLE}", "Zoë"])
+    assert sorted(w.index) == sorted(
+        ["A1", f"A1{UNREADABLE}2", "A12", f"caf{UNREADABLE}", "Zoë", "Siân", "José"]
+    )
     assert result.rejects.empty  # A12 is not refused as the twin of a NUL-stripped "A12"
     flagged = w["data_warnings"].str.contains("could not be read")
     assert set(w.index[flagged]) == {f"A1{UNREADABLE}2", f"caf{UNREADABLE}"}
-    assert result.rows_in == 5  # the padding at the end is not a row
+    assert result.rows_in == 7  # the padding at the end is not a row
 
 
 def test_a_repeated_header_is_a_warning_naming_both_columns() -> None:

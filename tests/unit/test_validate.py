@@ -315,6 +315,7 @@ def test_look_alike_ids_are_one_id_and_both_rows_are_named(look_alike: str) -> N
     assert "application_id 'DOLS-1': duplicate, also on row(s) 4" in p[2]
     if look_alike.strip() != "DOLS-1":  # (surrounding spaces, even non-breaking, are gone when read)
         assert "also on row(s) 4, written there as" in p[2]
+        assert "\u200b" not in p[2] and "\u2011" not in p[2]  # what cannot be seen is written out
         assert "also on row(s) 2, written there as 'DOLS-1'" in p[4]
     assert list(result.worklist["application_id"]) == ["Zo\u00eb-7"]  # as written, never rewritten
 
