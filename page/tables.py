@@ -89,8 +89,9 @@ def dataframe(where: Any, frame: pd.DataFrame, *, as_written: Iterable[str] = ()
 
 
 def table(where: Any, frame: pd.DataFrame) -> Any:
-    """``where.table(frame)`` in plain words (headers, index name and text cells)."""
-    return where.table(plain_headers(plain_cells(frame)))
+    """``where.table(frame)`` in plain words (headers, index name and text cells), its index shown
+    (Streamlit hides an index of 1, 2, 3 ... as if it were a row count: the worklist's rank is one)."""
+    return where.table(plain_headers(plain_cells(frame)), hide_index=False)
 
 
 __all__ = [
