@@ -210,29 +210,37 @@ def _read_text(data: bytes, name: str, header_row: int | None) -> tuple[pd.DataF
 def repeated_headers(header: list[str], columns: list[int] | None = None) -> tuple[str, ...]:
     """Header names the file gives twice or more, each said once: where they are, which is read (the
     first: the mapping matches it) and what the others are kept as (:func:`_unique_header`'s names)."""
+    names = _unique_header(header)
     where: dict[str, list[int]] = {}
     for i, h in enumerate(header):
         if h.strip():
-            where.setdefault(h, []).append(columns[i] if columns else i + 1)
+            where.setdefault(h, []).append(i)
     return tuple(
-        f"header '{h}' appears {len(at)} times (columns {', '.join(map(str, at))}): the first is the one "
-        f"read; the others are kept, unread, as {', '.join(repr(f'{h}_{k}') for k in range(2, len(at) + 1))}"
+        f"header '{h}' appears {len(at)} times (columns "
+        f"{', '.join(str(columns[i] if columns else i + 1) for i in at)}): the first is the one read; the "
+        f"others are kept, unread, as {', '.join(repr(names[i]) for i in at[1:])}"
         for h, at in where.items()
         if len(at) > 1
     )
 
 
 def _unique_header(header: list[str]) -> list[str]:
-    """Blank, repeated or reserved header cells are renamed, so no column (and no value) is dropped."""
+    """Blank, repeated or reserved header cells are renamed, so no column (and no value) is dropped: a
+    repeat is ``name_2``, ``name_3`` ..., skipping any name the file already uses (``a, a_2, a`` gives
+    ``a, a_2, a_3``, never two columns called ``a_2``)."""
+    taken = set(header)
     seen: dict[str, int] = {}
-    out = []
+    out: list[str] = []
     for i, h in enumerate(header):
         h = h if h.strip() else f"column_{i + 1}"
         if h.strip().lower() in RESERVED_COLUMNS:
             h = f"{h} (export)"
-        if h in seen:
-            seen[h] += 1
-            h = f"{h}_{seen[h]}"
+        if h in seen or h in out:
+            n = seen.get(h, 1)
+            while f"{h}_{n}" in taken or f"{h}_{n}" in out or n == 1:
+                n += 1
+            seen[h] = n
+            h = f"{h}_{n}"
         else:
             seen[h] = 1
         out.append(h)

@@ -70,3 +70,18 @@ def test_a_repeated_header_is_a_warning_naming_both_columns() -> None:
         ], name
         row = result.worklist.iloc[0]
         assert row["objecting"] == "yes" and row["objecting_2"] == "no"
+
+
+def test_a_repeat_never_takes_a_name_the_file_already_uses() -> None:
+    """``a, a_2, a`` made two columns called ``a_2`` (one of them overwritten): every column is kept."""
+    from triage.ingest import _unique_header, repeated_headers
+
+    assert _unique_header(["a", "a_2", "a"]) == ["a", "a_2", "a_3"]
+    assert _unique_header(["a", "a", "a"]) == ["a", "a_2", "a_3"]
+    assert len(set(_unique_header(["x", "", "x", "column_2"]))) == 4
+    (said,) = repeated_headers(["a", "a_2", "a"])
+    assert said.endswith("kept, unread, as 'a_3'")
+    data = b"application_id,received_date,setting,request_type,note,note_2,note\n"
+    data += b"A1,2026-11-01,care_home,standard,first,second,third\n"
+    row = build_worklist(data, date(2026, 11, 23), filename="notes.csv").worklist.iloc[0]
+    assert (row["note"], row["note_2"], row["note_3"]) == ("first", "second", "third")  # none lost
