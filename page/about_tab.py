@@ -69,7 +69,6 @@ def about_tab() -> None:
                 for c in r.criteria.criterion
             ]
         ),
-        as_written=["id in the criteria file", "when, in the criteria file"],
         hide_index=True,
         key="criteria_table",
     )

@@ -106,7 +106,7 @@ def scenario_tab() -> None:
             "lever_policy",
             policy_default,
             options=policies,
-            format_func=lambda policy: policy_labels.get(policy, plain(policy)),
+            format_func=lambda policy: plain(policy, policy_labels),
             help="The order the waiting list is worked in (see the glossary on the About tab).",
         )
         values["assessment.proportionate"] = kept_widget(

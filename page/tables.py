@@ -3,23 +3,18 @@
 Why here, in one function: the frames the page shows are the engine's own (their columns are the
 contract's code names, and the downloads are built from them), so renaming them where they are made would
 change what scripts read. :func:`dataframe` shows a plain copy instead: headers as ``st.column_config``
-labels, text cells with their code names in words. Identifiers and free text (an application ID, an
-assessor's name) are shown exactly as the export wrote them.
+labels, coded cells in words (:data:`WORDED`). Every other cell (an application ID, an assessor's
+name, a council's own column) is shown exactly as the export wrote it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from presentation.labels import PLAIN, plain, plain_text
 
-#: Columns shown as written: identifiers and names typed by people, never read as code names.
-AS_WRITTEN: frozenset[str] = frozenset(
-    {"application_id", "person_id", "authorisation_id", "assessor", "team", "managing_authority"}
-)
 #: The only columns whose cells are worded: the contract's coded values and the engine's own text (its
 #: reasons, problems, alerts), and the display tables' columns that hold them. Anything else (a council's
 #: own columns passed through, free text) is shown exactly as the file gave it.
@@ -30,8 +25,6 @@ WORDED: frozenset[str] = frozenset(
         "worklist_group", "outcome", "closure_reason", "group", "value", "Value (95% simultaneous CI)",
     }
 )  # fmt: skip
-
-
 #: Of those, the columns holding one code each (the rest hold the engine's sentences).
 CODED: frozenset[str] = frozenset(
     {"setting", "request_type", "primary_support_reason", "support reason", "status", "stage", "outcome",
@@ -46,15 +39,14 @@ def plain_headers(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def plain_cells(frame: pd.DataFrame, as_written: Iterable[str] = ()) -> pd.DataFrame:
+def plain_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose coded cells read in plain words (``care_home`` -> ``care home``): only the columns
-    of :data:`WORDED`, less ``as_written``; a value quoted inside a message (``'dols_17'``) stays as
-    written. Each distinct value is worded once (a 2,000-row worklist has a few dozen)."""
-    keep = AS_WRITTEN | set(as_written)
+    of :data:`WORDED`; a value quoted inside a message (``'dols_17'``) stays as written. Each distinct
+    value is worded once (a 2,000-row worklist has a few dozen)."""
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if column in keep or column not in WORDED:
+        if column not in WORDED:
             continue
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
@@ -82,10 +74,10 @@ def plain_config(frame: pd.DataFrame, config: dict[str, Any] | None = None) -> d
     return out
 
 
-def dataframe(where: Any, frame: pd.DataFrame, *, as_written: Iterable[str] = (), **options: Any) -> Any:
+def dataframe(where: Any, frame: pd.DataFrame, **options: Any) -> Any:
     """``where.dataframe(frame)`` in plain words (``where`` is ``st`` or a column of the page)."""
     config = plain_config(frame, options.pop("column_config", None))
-    return where.dataframe(plain_cells(frame, as_written), column_config=config, **options)
+    return where.dataframe(plain_cells(frame), column_config=config, **options)
 
 
 def table(where: Any, frame: pd.DataFrame) -> Any:
@@ -95,7 +87,6 @@ def table(where: Any, frame: pd.DataFrame) -> Any:
 
 
 __all__ = [
-    "AS_WRITTEN",
     "WORDED",
     "dataframe",
     "plain_cells",

@@ -223,12 +223,7 @@ def triage_tab() -> None:
         st.caption(rows_accounted(summary))
         outside_the_dols(result)
         if summary.rejected:
-            dataframe(
-                st,
-                result.rejects,
-                hide_index=True,
-                key="rejects_table",
-            )
+            dataframe(st, result.rejects, hide_index=True, key="rejects_table")
         return
     # Work in hand is open too: a simulation starts from every open request, and every alert covers it.
     st.session_state["worklist"] = result.open_requests
@@ -517,12 +512,7 @@ def authorisations_register(register: RegisterResult, summary: TriageSummary) ->
     dataframe(st, dates_as_text(alerted), hide_index=True, key="register_table")
     if len(register.rejects):
         st.markdown("##### Refused register rows")
-        dataframe(
-            st,
-            register.rejects,
-            hide_index=True,
-            key="register_rejects_table",
-        )
+        dataframe(st, register.rejects, hide_index=True, key="register_rejects_table")
     d = st.columns(2)
     d[0].download_button(
         "Register with alerts (CSV)",
