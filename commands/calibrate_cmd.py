@@ -157,5 +157,5 @@ def backtest(
     console = Console(highlight=False, soft_wrap=True, markup=False)
     console.print(backtest_table(result))
     for said in backtest_reading(result) or [nothing_misses()]:
-        console.print(said, markup=False)
+        console.print(said)
     console.print(f"Results written to {out}/ (backtest.csv, backtest.png)")

@@ -247,9 +247,10 @@ def compare(
     for name, said in result.verdicts().items():
         console.print(f"{name}, with 95% confidence: {said}")
     by_option = {str(k): part for k, part in result.replications.groupby("option", sort=False)}
-    for name in result.verdicts():
-        for why in why_it_moves(by_option[BASELINE], by_option[name]):
-            console.print(f"{name}: {why}", markup=False)
+    baseline = by_option.pop(BASELINE)
+    for name, part in by_option.items():
+        for why in why_it_moves(baseline, part):
+            console.print(f"{name}: {why}")
     better = result.better_options()
     console.print(
         "Better than the baseline on some KPI and worse on none: " + ", ".join(better)
