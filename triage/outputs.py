@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,10 +21,6 @@ from pathlib import Path
 from triage.errors import DolsSimError
 
 __all__ = ["distinct_outputs", "ensure_writable", "write_atomically"]
-
-#: The permissions a new file gets here (read once: ``os.umask`` can only be read by setting it).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -61,29 +59,22 @@ def write_atomically(path: Path | str, data: bytes, option: str = "") -> None:
     when given: ``--out: cannot write ...``) and leaves no partial file."""
     shown = Path(path)
     path = shown.resolve()  # a link is written through, as a plain write would: the file it names changes
+    where = f"{option}: cannot write {shown}" if option else f"{shown}: cannot write"
     if path.exists() and not os.access(path, os.W_OK):
-        where = f"{option}: cannot write {shown}" if option else f"{shown}: cannot write"
         raise DolsSimError(f"{where} (the file is read-only)")
-    tmp: str | None = None
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:  # a new file, so the folder's usual permissions, as a plain write gets
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        # a temporary file is private (0600); the output gets the mode the file had, or a new file's
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_UMASK)
+        if path.exists():
+            shutil.copymode(path, tmp)  # the output keeps the permissions it had
         os.replace(tmp, path)
-        tmp = None
     except OSError as exc:
-        why, path = exc.strerror or str(exc), shown
-        raise DolsSimError(
-            f"{option}: cannot write {path} ({why})" if option else f"{path}: cannot write ({why})"
-        ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise DolsSimError(f"{where} ({exc.strerror or exc})") from None
 
 
 def ensure_writable(folder: Path | str, option: str = "--out") -> Path:
