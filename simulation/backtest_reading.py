@@ -31,70 +31,71 @@ MISS_MONTHS = 3
 #: At least this share of the months outside on one side gives the miss a direction.
 SAME_SIDE = 0.75
 
-#: (measure, "higher" | "lower": the history against the model) -> (the scenario keys to look at, as the
-#: fit report names them (``.*``: each of a group), and what the gap says).
-POINTERS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+#: What each measure's gap points to: the scenario keys to look at, as the fit report names them
+#: (``.*``: each of a group); the same keys whichever way the gap goes.
+LOOK_AT: dict[str, tuple[str, ...]] = {
+    "received": ("demand.applications_per_month", "demand.growth_pct_per_year", "demand.seasonality[*]"),
+    "completed": ("staffing.bia_fte", "screening.closed_on_receipt_share.*", "closure.*"),
+    "closed_without_decision": ("screening.closed_on_receipt_share.*", "closure.*"),
+    "open_at_month_end": ("demand.applications_per_month", "staffing.bia_fte"),
+    "completed_within_21_days_share": ("queue.policy", "staffing.bia_fte"),
+    "mean_days_to_complete": ("queue.policy", "closure.*"),
+}
+#: (measure, "higher" | "lower": the history against the model) -> what the gap says.
+READINGS: dict[tuple[str, str], str] = {
     ("received", "higher"): (
-        ("demand.applications_per_month", "demand.growth_pct_per_year", "demand.seasonality[*]"),
         "the scenario's demand is too low for this window: the requests a month, their growth or the "
-        "seasonal pattern",
+        "seasonal pattern"
     ),
     ("received", "lower"): (
-        ("demand.applications_per_month", "demand.growth_pct_per_year", "demand.seasonality[*]"),
         "the scenario's demand is too high for this window: the requests a month, their growth or the "
-        "seasonal pattern",
+        "seasonal pattern"
     ),
     ("completed", "higher"): (
-        ("staffing.bia_fte", "screening.closed_on_receipt_share.*", "closure.*"),
-        "the team completed more than the model: the in-house BIA posts that make the decisions seen are "
-        "too few, or closures (at screening, deaths, changes of circumstance) too rare",
+        "the team completed more than the model: the in-house BIA posts that make the decisions seen "
+        "are too few, or closures (at screening, deaths, changes of circumstance) too rare"
     ),
     ("completed", "lower"): (
-        ("staffing.bia_fte", "screening.closed_on_receipt_share.*", "closure.*"),
-        "the team completed fewer than the model: the in-house BIA posts are too many, or closures too "
-        "frequent",
+        "the team completed fewer than the model: the in-house BIA posts are too many, or closures "
+        "too frequent"
     ),
     ("closed_without_decision", "higher"): (
-        ("screening.closed_on_receipt_share.*", "closure.*"),
-        "more requests closed without a decision than the model closes: the closure rates (at screening, "
-        "deaths, changes of circumstance, hospital stays) are too low",
+        "more requests closed without a decision than the model closes: the closure rates (at "
+        "screening, deaths, changes of circumstance, hospital stays) are too low"
     ),
     ("closed_without_decision", "lower"): (
-        ("screening.closed_on_receipt_share.*", "closure.*"),
-        "fewer requests closed without a decision than the model closes: the closure rates are too high",
+        "fewer requests closed without a decision than the model closes: the closure rates are too high"
     ),
     ("open_at_month_end", "higher"): (
-        ("demand.applications_per_month", "staffing.bia_fte"),
-        "the list grew more than the model's: more received or fewer completed than simulated (read the "
-        "two rows above); if neither misses, the starting list is larger than the history's state",
+        "the list grew more than the model's: more received or fewer completed than simulated (read "
+        "the two rows above); if neither misses, the starting list is larger than the history's state"
     ),
     ("open_at_month_end", "lower"): (
-        ("demand.applications_per_month", "staffing.bia_fte"),
-        "the list grew less than the model's: fewer received or more completed than simulated (read the "
-        "two rows above)",
+        "the list grew less than the model's: fewer received or more completed than simulated (read "
+        "the two rows above)"
     ),
     ("completed_within_21_days_share", "higher"): (
-        ("queue.policy", "staffing.bia_fte"),
-        "the team decided more new requests within 21 days than the model: its order of work favours new "
-        "requests more than the scenario's queue policy (not fitted: choose it on the Scenario tab or in "
-        "the scenario file), or its capacity is higher",
+        "the team decided more new requests within 21 days than the model: its order of work favours "
+        "new requests more than the scenario's queue policy (not fitted: choose it on the Scenario "
+        "tab or in the scenario file), or its capacity is higher"
     ),
     ("completed_within_21_days_share", "lower"): (
-        ("queue.policy", "staffing.bia_fte"),
-        "the team decided fewer new requests within 21 days than the model: it works older requests first "
-        "more than the scenario's queue policy (not fitted), or its capacity is lower",
+        "the team decided fewer new requests within 21 days than the model: it works older requests "
+        "first more than the scenario's queue policy (not fitted), or its capacity is lower"
     ),
     ("mean_days_to_complete", "higher"): (
-        ("queue.policy", "closure.*"),
-        "completions came later after receipt than the model's: the team works older requests first more "
-        "than the queue policy (not fitted), or closures are signed off later than they happen (the model "
-        "counts a closure on the day of the event)",
+        "completions came later after receipt than the model's: the team works older requests first "
+        "more than the queue policy (not fitted), or closures are signed off later than they happen "
+        "(the model counts a closure on the day of the event)"
     ),
     ("mean_days_to_complete", "lower"): (
-        ("queue.policy", "closure.*"),
-        "completions came sooner after receipt than the model's: the team works new requests first more "
-        "than the queue policy (not fitted), or closes requests sooner",
+        "completions came sooner after receipt than the model's: the team works new requests first "
+        "more than the queue policy (not fitted), or closes requests sooner"
     ),
+}
+#: Both, per (measure, direction): the keys to look at and what the gap says.
+POINTERS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    (measure, way): (LOOK_AT[measure], said) for (measure, way), said in READINGS.items()
 }
 
 
