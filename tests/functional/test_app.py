@@ -288,6 +288,15 @@ def run_scenario(at: AppTest, reps: int, seed: int, bia_fte: float | None = None
     assert not at.exception, at.exception
 
 
+def find_options(at: AppTest, ranges: dict[str, float]) -> None:
+    """The Options tab's search, as a click would start it: each range field (``opt_fte_from``, ...,
+    ``opt_reps``) set, then Find the cheapest option."""
+    for key, value in ranges.items():
+        at.number_input(key=key).set_value(value)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+
+
 def library_results(reps: int, seed: int, bia_fte: float | None = None) -> Results:
     scenario = load_scenario(ROOT / "scenarios" / "example-council.toml")
     if bia_fte is not None:
@@ -411,14 +420,11 @@ def test_options_tab_answers_as_the_library(page: AppTest) -> None:
 
     open_tab(page, "Options")
     page.date_input(key="opt_clear_by").set_value(day(2026, 10, 1))
-    for key, value in {
+    find_options(page, {
         "opt_fte_from": 6.0, "opt_fte_to": 14.0, "opt_fte_step": 4.0,
         "opt_bought_from": 0.0, "opt_bought_to": 400.0, "opt_bought_step": 200.0,
         "opt_reps": 3,
-    }.items():  # fmt: skip
-        page.number_input(key=key).set_value(value)
-    page.button[0].click().run()
-    assert not page.exception, page.exception
+    })  # fmt: skip
     vary = {"staffing.bia_fte": [6.0, 10.0, 14.0], "staffing.independent_bia_per_month": [0.0, 200.0, 400.0]}
     example = load_scenario(ROOT / "scenarios" / "example-council.toml")
     from simulation.scenario_file import with_values
@@ -461,11 +467,8 @@ def test_options_tab_plans_from_todays_worklist(page: AppTest) -> None:
         "Today's worklist (Triage tab), with the example council's settings"
     ).run()
     page.date_input(key="opt_clear_by").set_value(date(2028, 6, 30))
-    for key, value in {"opt_fte_from": 10.0, "opt_fte_to": 10.0, "opt_bought_from": 300.0,
-                       "opt_bought_to": 400.0, "opt_reps": 2}.items():  # fmt: skip
-        page.number_input(key=key).set_value(value)
-    page.button[0].click().run()
-    assert not page.exception, page.exception
+    find_options(page, {"opt_fte_from": 10.0, "opt_fte_to": 10.0, "opt_bought_from": 300.0,
+                        "opt_bought_to": 400.0, "opt_reps": 2})  # fmt: skip
     said = " ".join(m.value for m in page.success)
     assert "by 2028-06-30" in said and "from 2026-11-23" in said  # the run starts on the worklist's date
     open_now = f"{len(build_worklist(EXAMPLE, date(2026, 11, 23)).worklist):,} open"

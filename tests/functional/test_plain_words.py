@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from presentation.labels import code_names_in, plain, plain_text
 from tests.conftest import csv_bytes, make_rows
-from tests.functional.test_app import open_tab, page, run_scenario  # noqa: F401  (the page fixture)
+from tests.functional.test_app import find_options, open_tab, page, run_scenario  # noqa: F401  (the page fixture)
 
 REGISTER = (
     b"Authorisation Reference,Client ID,Date Authorised,Expiry Date,RPR Appointed,Conditions Attached\n"
@@ -147,13 +147,11 @@ def test_no_code_name_after_a_run_an_answer_and_a_backtest(page: AppTest) -> Non
     page.run()
     assert_plain(page, "Scenario after Run")
     open_tab(page, "Options")
-    for key, value in {
+    find_options(page, {
         "opt_fte_from": 10.0, "opt_fte_to": 14.0, "opt_fte_step": 4.0,
         "opt_bought_from": 200.0, "opt_bought_to": 400.0, "opt_bought_step": 200.0,
         "opt_reps": 2,
-    }.items():  # fmt: skip
-        page.number_input(key=key).set_value(value)
-    page.button[0].click().run()
+    })  # fmt: skip
     assert page.session_state["options_found"] is not None
     assert_plain(page, "Options after Find")
     open_tab(page, "Calibrate")
